@@ -1,0 +1,41 @@
+"""hpmagic: hyperparameter tuning in one notebook cell.
+
+``%load_ext hpmagic`` registers the ``%%tune`` magic; ``from hpmagic import tune``
+gives the annotations. Importing this package loads neither IPython nor ipywidgets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .annotations import Tune, tune
+from .options import Options
+from .program import ProgramError
+from .space import SpaceError
+from .study import Study, Trial, create_study
+
+__all__ = [
+    "Options",
+    "ProgramError",
+    "SpaceError",
+    "Study",
+    "Trial",
+    "Tune",
+    "create_study",
+    "load_ipython_extension",
+    "tune",
+]
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext hpmagic``: register the magics and put ``tune`` in the namespace."""
+    from .magic import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magic import unload
+
+    unload(ipython)

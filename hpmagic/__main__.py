@@ -1,0 +1,54 @@
+"""``python -m hpmagic``: the terminal side of hpmagic."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Execute the quickstart notebook headless and print what it found."""
+    import os
+    from pathlib import Path
+
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError:
+        print("the demo needs nbclient: pip install 'hpmagic[test]'", file=sys.stderr)
+        return 2
+    path = Path(args.notebook)
+    if not path.exists():
+        print(f"no notebook at {path}", file=sys.stderr)
+        return 2
+    os.environ["HPMAGIC_WAIT"] = "1"
+    nb = nbformat.read(path, as_version=4)
+    print(f"running {path} ...", flush=True)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    out = path.with_name(path.stem + ".out.ipynb") if args.save else None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain")
+            if text and ("best" in text or "{" in text):
+                print(text.rstrip())
+    if out:
+        nbformat.write(nb, out)
+        print(f"executed notebook saved to {out}")
+    print(f"open it in JupyterLab:  jupyter lab {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hpmagic", description="hpmagic from a terminal")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="run the quickstart notebook headless and print the best params")
+    p.add_argument("notebook", nargs="?", default="notebooks/quickstart.ipynb")
+    p.add_argument("--save", action="store_true", help="also save the executed notebook")
+    p.set_defaults(func=demo)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

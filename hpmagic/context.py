@@ -1,0 +1,108 @@
+"""Per-thread state of a running trial: its ``tune.report`` hook and its output.
+
+A trial runs in a thread of the kernel (or in a worker process). ``tune.report``
+finds the trial through a thread-local, and prints find the trial's buffer
+through a router installed once on ``sys.stdout``/``sys.stderr``: a thread that
+has a capture target writes there, every other thread writes where it always did.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+_local = threading.local()
+_install_lock = threading.Lock()
+
+
+class TrialPruned(Exception):
+    """Raised inside a trial by ``tune.report`` when the pruner stops it."""
+
+
+class TrialContext:
+    """What ``tune.report`` talks to while a trial runs."""
+
+    def __init__(self, on_report: Callable[[float, int], bool] | None = None) -> None:
+        self.reports: list[tuple[int, float]] = []
+        self._on_report = on_report
+
+    def report(self, value: Any, step: int | None = None) -> None:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"tune.report needs a number, got {type(value).__name__}") from None
+        if step is None:
+            step = self.reports[-1][0] + 1 if self.reports else 0
+        step = int(step)
+        self.reports.append((step, number))
+        if self._on_report is not None and self._on_report(number, step):
+            raise TrialPruned(f"pruned at step {step} (value {number:g})")
+
+
+def current() -> TrialContext | None:
+    return getattr(_local, "trial", None)
+
+
+@contextmanager
+def trial_context(ctx: TrialContext) -> Iterator[TrialContext]:
+    previous = current()
+    _local.trial = ctx
+    try:
+        yield ctx
+    finally:
+        _local.trial = previous
+
+
+class _Router(io.TextIOBase):
+    """A stand-in for sys.stdout/stderr that sends each thread's writes to its target."""
+
+    def __init__(self, original: TextIO, attr: str) -> None:
+        self._original = original
+        self._attr = attr
+
+    def _target(self) -> TextIO:
+        return getattr(_local, "capture", None) or self._original
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        return self._target().write(text)
+
+    def writelines(self, lines: Any) -> None:  # type: ignore[override]
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        target = self._target()
+        if hasattr(target, "flush"):
+            target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
+def install_router() -> None:
+    """Route thread output through capture targets; idempotent and cheap."""
+    with _install_lock:
+        for attr in ("stdout", "stderr"):
+            stream = getattr(sys, attr)
+            if not isinstance(stream, _Router):
+                setattr(sys, attr, _Router(stream, attr))
+
+
+@contextmanager
+def capture(buffer: io.StringIO | None = None) -> Iterator[io.StringIO]:
+    """Collect this thread's prints into ``buffer`` (other threads are unaffected)."""
+    install_router()
+    buffer = buffer if buffer is not None else io.StringIO()
+    previous = getattr(_local, "capture", None)
+    _local.capture = buffer
+    try:
+        yield buffer
+    finally:
+        _local.capture = previous

@@ -1,0 +1,460 @@
+"""The search space: dimensions with evaluated bounds, in natural units.
+
+A :class:`Space` is built per run from a :class:`~hpmagic.program.Program` and the
+namespace the cell runs in (bounds may be expressions over the user's variables).
+It owns everything about values: defaults, membership (``contains``), narrowing
+and widening (``refine``), conversion to and from hyperopt's representation, and
+the JSON form kept in the store.
+
+*Raw params* are what a trial is given: ``{key: value}`` for the active
+dimensions, numbers in natural units (``int`` for integer kinds) and, for a
+choice, the index of the option in the cell's original option list. *User
+params* are what people see: ``{label: value}`` with a choice shown as its
+literal option or its source text, always JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .program import Program, ProgramError, Site
+
+LOG_KINDS = ("loguniform", "logint", "lognormal")
+INT_KINDS = ("int", "logint")
+BOUNDED_KINDS = ("uniform", "loguniform", "quniform", "int", "logint")
+
+
+class SpaceError(ProgramError):
+    """A bound, default or refinement that makes no sense; names the cell line."""
+
+
+@dataclass
+class Dimension:
+    key: str
+    label: str
+    kind: str
+    line: int
+    parent: tuple[str, int] | None = None  # (choice key, original option index)
+    low: float | None = None
+    high: float | None = None
+    q: float | None = None
+    mu: float | None = None
+    sigma: float | None = None
+    as_int: bool = False  # quniform with integer low, high and q
+    options: list[Any] = field(default_factory=list)  # records of all original options
+    values: list[Any] | None = None  # evaluated option values (choice over an expression)
+    allowed: list[int] = field(default_factory=list)  # original indices still in the space
+    default: Any = None  # raw value
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind == "choice"
+
+    def describe(self) -> Any:
+        """The dimension's current range, as ``space`` shows it."""
+        if self.is_choice:
+            return [self.options[i] for i in self.allowed]
+        if self.kind in ("normal", "lognormal"):
+            return {"mu": self.mu, "sigma": self.sigma}
+        if self.kind == "quniform":
+            return (self._num(self.low), self._num(self.high), self._num(self.q))
+        return (self._num(self.low), self._num(self.high))
+
+    def _num(self, x: float | None) -> Any:
+        if x is None:
+            return None
+        return int(x) if (self.kind in INT_KINDS or self.as_int) else x
+
+    def contains(self, value: Any) -> bool:
+        if self.is_choice:
+            return isinstance(value, int) and value in self.allowed
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return False
+        if self.kind in ("normal", "lognormal"):
+            return math.isfinite(value) and (self.kind == "normal" or value > 0)
+        assert self.low is not None and self.high is not None
+        return self.low - 1e-12 * abs(self.low) <= value <= self.high + 1e-12 * abs(self.high)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "values"}
+        data["parent"] = list(self.parent) if self.parent else None
+        return data
+
+
+def _number(value: Any, what: str, site: Site) -> float:
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover - numpy comes with hyperopt
+        pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpaceError(
+            f"tune.{site.kind}: {what} must be a number, got {type(value).__name__} {value!r}",
+            site.line,
+        )
+    if not math.isfinite(value):
+        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r}", site.line)
+    return value
+
+
+def check_bounds(kind: str, low: float, high: float, q: float | None, line: int) -> None:
+    """Raise a :class:`SpaceError` for bounds that cannot define a range."""
+    where = f"tune.{kind}"
+    if kind in INT_KINDS:
+        for name, v in (("low", low), ("high", high)):
+            if not float(v).is_integer():
+                raise SpaceError(f"{where}: {name} must be an integer, got {v!r}", line)
+    if low > high:
+        raise SpaceError(f"{where}: low {low!r} is greater than high {high!r}", line)
+    if kind in ("uniform", "loguniform") and low == high:
+        raise SpaceError(f"{where}: low and high are both {low!r}; the range is empty", line)
+    if kind in LOG_KINDS and low <= 0:
+        raise SpaceError(
+            f"{where}: bounds are in natural units and must be > 0 on a log scale, got low {low!r}",
+            line,
+        )
+    if kind == "quniform":
+        if q is None or q <= 0:
+            raise SpaceError(f"{where}: q must be > 0, got {q!r}", line)
+        if q > high - low and low != high:
+            raise SpaceError(f"{where}: q {q!r} is wider than the range {low!r}..{high!r}", line)
+
+
+class Space:
+    """The dimensions of one study, in the order their annotations appear."""
+
+    def __init__(self, dims: list[Dimension]) -> None:
+        self.dims = dims
+        self.by_key = {d.key: d for d in dims}
+
+    # -- building --------------------------------------------------------------
+    @classmethod
+    def build(cls, program: Program, namespace: dict[str, Any]) -> Space:
+        """Evaluate every bound and default in ``namespace``; errors name the line."""
+        dims = [_dimension(site, program, namespace) for site in program.sites]
+        return cls(dims)
+
+    def copy(self) -> Space:
+        return Space([copy.copy(d) for d in self.dims])
+
+    # -- structure -------------------------------------------------------------
+    def children(self, parent: tuple[str, int] | None) -> list[Dimension]:
+        return [d for d in self.dims if d.parent == parent]
+
+    def active(self, raw: dict[str, Any]) -> list[Dimension]:
+        """The dimensions active under the choices in ``raw``, in cell order."""
+        out: list[Dimension] = []
+
+        def walk(parent: tuple[str, int] | None) -> None:
+            for dim in self.children(parent):
+                out.append(dim)
+                if dim.is_choice and dim.key in raw:
+                    walk((dim.key, raw[dim.key]))
+
+        walk(None)
+        order = {d.key: i for i, d in enumerate(self.dims)}
+        return sorted(out, key=lambda d: order[d.key])
+
+    def defaults(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+
+        def walk(parent: tuple[str, int] | None) -> None:
+            for dim in self.children(parent):
+                raw[dim.key] = dim.default
+                if dim.is_choice:
+                    walk((dim.key, dim.default))
+
+        walk(None)
+        return raw
+
+    def contains(self, raw: dict[str, Any]) -> bool:
+        """Whether ``raw`` is a point of this space (every active value in range)."""
+        active = self.active(raw)
+        if {d.key for d in active} != set(raw):
+            return False
+        return all(d.contains(raw[d.key]) for d in active)
+
+    # -- what people see -------------------------------------------------------
+    def user_params(self, raw: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for dim in self.active(raw):
+            if dim.key not in raw:
+                continue
+            value = raw[dim.key]
+            out[dim.label] = dim.options[value] if dim.is_choice else value
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {d.key: d.describe() for d in self.dims}
+
+    def runtime_value(self, key: str, raw: dict[str, Any]) -> Any:
+        """The value a site evaluates to in a trial."""
+        dim = self.by_key[key]
+        value = raw[key]
+        if dim.is_choice and dim.values is not None:
+            return dim.values[value]
+        return value
+
+    # -- hyperopt --------------------------------------------------------------
+    def to_hyperopt(self) -> dict[str, Any]:
+        """The space as hyperopt expressions; a choice's options carry their own dims."""
+        from hyperopt import hp
+
+        def node(dim: Dimension) -> Any:
+            k, lo, hi = dim.key, dim.low, dim.high
+            if dim.is_choice:
+                return hp.choice(
+                    k, [dict(_o=i, **build((k, i))) for i in dim.allowed]
+                )
+            if dim.kind == "uniform":
+                return hp.uniform(k, lo, hi)
+            if dim.kind == "loguniform":
+                return hp.loguniform(k, math.log(lo), math.log(hi))
+            if dim.kind == "quniform":
+                if lo == hi:
+                    return hp.choice(k, [lo])
+                return hp.quniform(k, lo - dim.q / 2, hi + dim.q / 2, dim.q)
+            if dim.kind == "int":
+                # a fair share for both ends: round a uniform over [low-0.5, high+0.5)
+                return hp.quniform(k, lo - 0.4999, hi + 0.4999, 1)
+            if dim.kind == "logint":
+                return hp.qloguniform(k, math.log(lo - 0.4999), math.log(hi + 0.4999), 1)
+            if dim.kind == "normal":
+                return hp.normal(k, dim.mu, dim.sigma)
+            if dim.kind == "lognormal":
+                return hp.lognormal(k, dim.mu, dim.sigma)
+            raise AssertionError(dim.kind)
+
+        def build(parent: tuple[str, int] | None) -> dict[str, Any]:
+            return {d.key: node(d) for d in self.children(parent)}
+
+        return build(None)
+
+    def from_hyperopt(self, vals: dict[str, list[Any]]) -> dict[str, Any]:
+        """Raw params from a hyperopt trial document's ``misc.vals``."""
+        raw: dict[str, Any] = {}
+        for key, seq in vals.items():
+            if not seq or key not in self.by_key:
+                continue
+            dim = self.by_key[key]
+            v = seq[0]
+            if dim.is_choice:
+                raw[key] = dim.allowed[int(v)]
+            elif dim.kind == "quniform" and dim.low == dim.high:
+                raw[key] = dim._num(dim.low)
+            elif dim.kind in INT_KINDS:
+                raw[key] = int(min(max(round(float(v)), dim.low), dim.high))
+            elif dim.kind == "quniform":
+                x = min(max(float(v), dim.low), dim.high)
+                x = round(round(x / dim.q) * dim.q, 12)
+                if x > dim.high:
+                    x -= dim.q
+                if x < dim.low:
+                    x += dim.q
+                raw[key] = int(round(x)) if dim.as_int else x
+            else:
+                raw[key] = float(v)
+        return raw
+
+    def to_hyperopt_vals(self, raw: dict[str, Any]) -> dict[str, list[Any]]:
+        """hyperopt's ``misc.vals`` for a point of this space (inactive dims empty)."""
+        vals: dict[str, list[Any]] = {d.key: [] for d in self.dims}
+        for dim in self.active(raw):
+            v = raw[dim.key]
+            if dim.is_choice:
+                vals[dim.key] = [dim.allowed.index(v)]
+            elif dim.kind == "quniform" and dim.low == dim.high:
+                vals[dim.key] = [0]
+            else:
+                vals[dim.key] = [float(v)]
+        return vals
+
+    # -- refine ----------------------------------------------------------------
+    def refined(self, ranges: dict[str, Any]) -> Space:
+        """A copy with some dimensions narrowed or widened; this space is unchanged.
+
+        A key may be a dimension key or a label (which then refines every dimension
+        carrying it). Numeric ranges are ``(low, high)`` (``(low, high, q)`` for
+        quniform, ``(mu, sigma)`` for normal kinds); a choice takes the options to
+        keep, as shown in ``space``.
+        """
+        new = self.copy()
+        for name, value in ranges.items():
+            dims = [d for d in new.dims if d.key == name] or [d for d in new.dims if d.label == name]
+            if not dims:
+                known = ", ".join(d.key for d in new.dims)
+                raise SpaceError(f"refine: no dimension '{name}'; the space has {known}")
+            for dim in dims:
+                _refine_dim(dim, value)
+        return new
+
+    # -- JSON ------------------------------------------------------------------
+    def to_json(self) -> list[dict[str, Any]]:
+        return [d.to_json() for d in self.dims]
+
+    @classmethod
+    def from_json(cls, data: list[dict[str, Any]]) -> Space:
+        dims = []
+        for item in data:
+            item = dict(item)
+            item["parent"] = tuple(item["parent"]) if item.get("parent") else None
+            dims.append(Dimension(**item))
+        return cls(dims)
+
+    def signature(self) -> list[tuple[Any, ...]]:
+        """What must match for stored trials to be reused as they are."""
+        return [(d.key, d.kind, d.parent, d.describe() if not d.is_choice else d.options) for d in self.dims]
+
+
+def _refine_dim(dim: Dimension, value: Any) -> None:
+    where = f"refine {dim.key}"
+    if dim.is_choice:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set)):
+            raise SpaceError(f"{where}: give the options to keep as a list, e.g. {dim.options[:2]}")
+        keep: list[int] = []
+        for v in value:
+            matches = [
+                i for i, o in enumerate(dim.options) if o == v and type(o) is type(v)
+            ] or [i for i, o in enumerate(dim.options) if o == v]
+            if not matches:
+                raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options}")
+            keep.extend(i for i in matches if i not in keep)
+        if not keep:
+            raise SpaceError(f"{where}: keep at least one option")
+        dim.allowed = sorted(keep)
+        if dim.default not in dim.allowed:
+            dim.default = dim.allowed[0]
+        return
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value
+    ):
+        raise SpaceError(f"{where}: give a (low, high) pair of numbers, got {value!r}")
+    if dim.kind in ("normal", "lognormal"):
+        if len(value) != 2 or value[1] <= 0:
+            raise SpaceError(f"{where}: give (mu, sigma) with sigma > 0, got {value!r}")
+        dim.mu, dim.sigma = float(value[0]), float(value[1])
+        return
+    if dim.kind == "quniform" and len(value) == 3:
+        low, high, q = value
+    elif len(value) == 2:
+        (low, high), q = value, dim.q
+    else:
+        raise SpaceError(f"{where}: give (low, high), got {value!r}")
+    check_bounds(dim.kind, low, high, q, dim.line)
+    dim.low, dim.high, dim.q = low, high, q
+    if dim.kind == "quniform":
+        dim.as_int = all(float(x).is_integer() and isinstance(x, int) for x in (low, high, q))
+    if not dim.contains(dim.default):
+        dim.default = _midpoint(dim)
+
+
+def _midpoint(dim: Dimension) -> Any:
+    lo, hi = dim.low, dim.high
+    assert lo is not None and hi is not None
+    if dim.kind in ("loguniform", "logint"):
+        mid = math.sqrt(lo * hi)
+    else:
+        mid = (lo + hi) / 2
+    if dim.kind in INT_KINDS:
+        return int(min(max(round(mid), lo), hi))
+    if dim.kind == "quniform":
+        x = lo + round((mid - lo) / dim.q) * dim.q
+        x = min(max(x, lo), hi)
+        return int(round(x)) if dim.as_int else x
+    return mid
+
+
+def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:
+    def evaluate(node: Any, what: str) -> Any:
+        import ast
+
+        try:
+            code = compile(ast.Expression(body=node), "<tune bound>", "eval")
+            return eval(code, dict(namespace))  # noqa: S307 - the user's own cell
+        except Exception as exc:  # noqa: BLE001 - any error in user code becomes a clear one
+            raise SpaceError(
+                f"tune.{site.kind}: cannot evaluate {what} `{site.source_of(what)}`: "
+                f"{type(exc).__name__}: {exc} (bounds are evaluated before the cell runs)",
+                site.line,
+            ) from None
+
+    parent = None
+    if site.parent is not None:
+        parent = (program.sites[site.parent[0]].key, site.parent[1])
+    dim = Dimension(key=site.key, label=site.label, kind=site.kind, line=site.line, parent=parent)
+    if site.kind == "choice":
+        if site.options is not None:
+            dim.options = [o.record for o in site.options]
+        else:
+            values = evaluate(site.args["options"], "options")
+            try:
+                values = list(values)
+            except TypeError:
+                raise SpaceError(
+                    f"tune.choice: options must be a list, got {type(values).__name__}", site.line
+                ) from None
+            if not values:
+                raise SpaceError("tune.choice needs at least one option", site.line)
+            dim.values = values
+            dim.options = [_record(v) for v in values]
+        dim.allowed = list(range(len(dim.options)))
+        dim.default = 0
+        if site.default is not None:
+            wanted = evaluate(site.default, "default")
+            candidates = dim.values if dim.values is not None else dim.options
+            matches = [i for i, o in enumerate(candidates) if _same(o, wanted)]
+            if not matches:
+                raise SpaceError(
+                    f"tune.choice: default {wanted!r} is not one of the options {dim.options}",
+                    site.line,
+                )
+            dim.default = matches[0]
+        return dim
+    values = {name: _number(evaluate(node, name), name, site) for name, node in site.args.items()}
+    if site.kind in ("normal", "lognormal"):
+        dim.mu, dim.sigma = float(values["mu"]), float(values["sigma"])
+        if dim.sigma <= 0:
+            raise SpaceError(f"tune.{site.kind}: sigma must be > 0, got {values['sigma']!r}", site.line)
+        dim.default = dim.mu if site.kind == "normal" else math.exp(dim.mu)
+    else:
+        low, high, q = values["low"], values["high"], values.get("q")
+        check_bounds(site.kind, low, high, q, site.line)
+        if site.kind in INT_KINDS:
+            low, high = int(low), int(high)
+        dim.low, dim.high, dim.q = low, high, q
+        dim.as_int = site.kind == "quniform" and all(isinstance(x, int) for x in (low, high, q))
+        dim.default = _midpoint(dim)
+    if site.default is not None:
+        default = _number(evaluate(site.default, "default"), "default", site)
+        if site.kind in INT_KINDS or dim.as_int:
+            if not float(default).is_integer():
+                raise SpaceError(f"tune.{site.kind}: default must be an integer, got {default!r}", site.line)
+            default = int(default)
+        elif site.kind != "quniform":
+            default = float(default)
+        if not dim.contains(default):
+            raise SpaceError(
+                f"tune.{site.kind}: default {default!r} is outside the range {dim.describe()}",
+                site.line,
+            )
+        dim.default = default
+    return dim
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b) or a is b
+    except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
+        return a is b
+
+
+def _record(value: Any) -> Any:
+    """How an evaluated option shows in params: JSON literals as they are, else repr."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return repr(value)

@@ -1,0 +1,441 @@
+"""The study: trials, best result and the background run, behind one lock.
+
+A study runs its search loop in one background thread: ask the search for a
+point, hand it to the executor, record what comes back, tell the search. Every
+ended trial is published to observers (the store, the dashboard) through
+``trial_ended``; the study does not know who listens. ``refine`` swaps the space
+and rebuilds the search from the trials that fit; ``run`` starts more trials.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import context
+from .execution import COMPLETE, FAILED, PRUNED, Executor, SerialExecutor, TrialJob, TrialOutcome
+from .options import DEFAULT_MAX_EVALS, Options
+from .program import Program, parse
+from .search import Search
+from .space import Space
+
+#: the first trials of a run failing alike stop it: a typo must not burn the whole budget
+SAME_FAILURE_LIMIT = 3
+
+
+@dataclass
+class Trial:
+    """One ended trial, as users see it (``raw`` is the search's view of its point)."""
+
+    number: int
+    params: dict[str, Any]
+    value: float | None
+    state: str
+    duration: float
+    error: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    extras: dict[str, Any] = field(default_factory=dict, repr=False)
+    output: str = field(default="", repr=False)
+    reports: list[tuple[int, float]] = field(default_factory=list, repr=False)
+    started: float = field(default=0.0, repr=False)
+    ended: float = field(default=0.0, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "params": self.params,
+            "value": self.value,
+            "state": self.state,
+            "duration": self.duration,
+            "error": self.error,
+            **{k: v for k, v in self.extras.items() if k not in ("number", "params", "value")},
+        }
+
+
+class Study:
+    """A tuning study of one cell. Built by :func:`create_study` (or ``%%tune``)."""
+
+    def __init__(
+        self,
+        program: Program,
+        namespace: dict[str, Any],
+        options: Options | None = None,
+        *,
+        space: Space | None = None,
+        history: list[Trial] | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.options = (options or Options()).check()
+        self.program = program
+        self.name = self.options.name or program.default_name()
+        #: the namespace ``apply()`` writes to (the kernel's user namespace)
+        self.user_ns = namespace
+        self._snapshot = dict(namespace)
+        self._lock = threading.RLock()
+        self._space = space or Space.build(program, self._snapshot)
+        self._direction = self.options.direction or ("maximize" if program.score_hint else None)
+        self.seed = self.options.seed if self.options.seed is not None else int.from_bytes(os.urandom(4), "little")
+        self._rng = np.random.default_rng(self.seed)
+        self._trials: list[Trial] = list(history or [])
+        self._best: Trial | None = None
+        self._numbers = max((t.number for t in self._trials), default=-1) + 1
+        for trial in self._trials:
+            self._update_best(trial)
+        self._search: Search | None = None
+        self._executor = executor
+        self._observers: list[Any] = []
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._done.set()
+        self.log = io.StringIO()  # output of the run thread outside trials
+        #: why the last run ended: completed, stopped, timeout, early-stop, failing, error
+        self.end_reason: str | None = None
+        self.message: str | None = None  # one line for people about the end of the run
+        self.n_target = 0  # trials the current run is to start
+        self.n_started = 0  # trials the current run has started
+        self.n_before_run = len(self._trials)  # trials that ended before the current run
+        self.run_started_at: float | None = None
+        self.run_ended_at: float | None = None
+        self.pruner: Any = None  # decides on tune.report values; see hpmagic.pruning
+        self.on_report: Callable[[int, float, int], None] | None = None
+
+    # -- reading ---------------------------------------------------------------
+    @property
+    def direction(self) -> str:
+        return self._direction or "minimize"
+
+    @property
+    def trials(self) -> list[Trial]:
+        with self._lock:
+            return list(self._trials)
+
+    @property
+    def best_trial(self) -> Trial | None:
+        with self._lock:
+            return self._best
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        best = self.best_trial
+        return dict(best.params) if best else {}
+
+    @property
+    def best_value(self) -> float | None:
+        best = self.best_trial
+        return best.value if best else None
+
+    @property
+    def space(self) -> dict[str, Any]:
+        """label → current range ``(low, high)`` or list of options."""
+        with self._lock:
+            return self._space.describe()
+
+    @property
+    def search_space(self) -> Space:
+        with self._lock:
+            return self._space
+
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set()
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            out = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
+            for t in self._trials:
+                out[t.state] = out.get(t.state, 0) + 1
+            return out
+
+    @property
+    def n_ended_this_run(self) -> int:
+        with self._lock:
+            return len(self._trials) - self.n_before_run
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._trials)
+
+    # -- observers -------------------------------------------------------------
+    def subscribe(self, observer: Any) -> None:
+        """``observer`` may define trial_ended(study, trial), run_started(study), run_ended(study)."""
+        with self._lock:
+            if observer not in self._observers:
+                self._observers.append(observer)
+
+    def unsubscribe(self, observer: Any) -> None:
+        with self._lock:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+    def _publish(self, event: str, *args: Any) -> None:
+        with self._lock:
+            observers = list(self._observers)
+        for observer in observers:
+            method = getattr(observer, event, None)
+            if method is None:
+                continue
+            try:
+                method(self, *args)
+            except Exception as exc:  # noqa: BLE001 - a listener must not end the run
+                self.log.write(f"[hpmagic] {type(observer).__name__}.{event} failed: {exc!r}\n")
+
+    # -- control ---------------------------------------------------------------
+    def run(self, n: int | None = None) -> Study:
+        """Start ``n`` more trials in the background (the cell's ``-n`` by default)."""
+        if n is None:
+            n = self.options.max_evals or DEFAULT_MAX_EVALS
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"run(n) needs a positive number of trials, got {n!r}")
+        with self._lock:
+            if self.running:
+                raise RuntimeError(f"study '{self.name}' is already running; stop() or wait() first")
+            self._stop.clear()
+            self._done.clear()
+            self.n_target, self.n_started = n, 0
+            self.n_before_run = len(self._trials)
+            self.end_reason = self.message = None
+            self.run_started_at, self.run_ended_at = time.time(), None
+        self._thread = threading.Thread(target=self._run, args=(n,), name=f"hpmagic:{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> Study:
+        """Start no new trials; the running ones finish and are kept."""
+        self._stop.set()
+        return self
+
+    def wait(self, timeout: float | None = None) -> Study:
+        """Block until the run ends (or ``timeout`` seconds pass); returns the study."""
+        self._done.wait(timeout)
+        return self
+
+    def refine(self, **ranges: Any) -> Study:
+        """Narrow or widen dimensions; later trials use the new space, earlier ones stay."""
+        with self._lock:
+            new_space = self._space.refined(ranges)
+            self._space = new_space
+            self._search = None  # rebuilt from the trials that fit, at the next ask
+        self._publish("space_changed")
+        return self
+
+    # -- the run ---------------------------------------------------------------
+    def _search_for_ask(self) -> Search:
+        with self._lock:
+            if self._search is None:
+                history = [(t.number, t.raw, self._loss(t)) for t in self._trials if t.state == COMPLETE]
+                self._search = Search(
+                    self._space,
+                    self.options.algo,
+                    self._rng,
+                    [(n, raw, loss) for n, raw, loss in history if loss is not None],
+                )
+            return self._search
+
+    def _loss(self, trial: Trial) -> float | None:
+        if trial.value is None:
+            return None
+        return -trial.value if self.direction == "maximize" else trial.value
+
+    def _run(self, n: int) -> None:
+        with context.capture(self.log):
+            self._publish("run_started")
+            try:
+                self._loop(n)
+            except Exception as exc:  # noqa: BLE001 - reported on the study, never lost
+                import traceback
+
+                self.end_reason = "error"
+                self.message = f"the run stopped on an internal error: {exc!r}"
+                self.log.write(traceback.format_exc())
+            finally:
+                with self._lock:
+                    self.run_ended_at = time.time()
+                    if self.end_reason is None:
+                        self.end_reason = "stopped" if self._stop.is_set() else "completed"
+                self._done.set()
+                self._publish("run_ended")
+
+    def _executor_started(self) -> Executor:
+        if self._executor is None:
+            self._executor = make_executor(self.options)
+            self._executor.start(self.program, self._snapshot)
+        return self._executor
+
+    def _loop(self, n: int) -> None:
+        executor = self._executor_started()
+        started = time.monotonic()
+        inflight: dict[Future[TrialOutcome], tuple[int, dict[str, Any]]] = {}
+        first_errors: list[str | None] = []
+        since_best = 0
+        while True:
+            while len(inflight) < executor.slots and self.n_started < n and not self._stop.is_set():
+                if self.options.timeout is not None and time.monotonic() - started >= self.options.timeout:
+                    self._end("timeout", f"timeout of {self.options.timeout:g}s reached")
+                    break
+                with self._lock:
+                    number = self._next_number()
+                    raw = self._search_for_ask().ask(number)
+                    self.n_started += 1
+                values = {d.key: self._space.runtime_value(d.key, raw) for d in self._space.active(raw)}
+                job = TrialJob(number, values)
+                future = executor.submit(job, self._report_hook(number))
+                inflight[future] = (number, raw)
+            if not inflight:
+                break
+            done, _ = wait_futures(list(inflight), return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: inflight[f][0]):
+                number, raw = inflight.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - an executor failure fails the trial
+                    outcome = TrialOutcome(state=FAILED, error=f"the trial could not run: {exc}")
+                    outcome.started = outcome.ended = time.time()
+                trial = self._record(number, raw, outcome)
+                if len(first_errors) < SAME_FAILURE_LIMIT:
+                    first_errors.append(trial.error if trial.state == FAILED else None)
+                    if (
+                        len(first_errors) == SAME_FAILURE_LIMIT
+                        and first_errors[0] is not None
+                        and all(e == first_errors[0] for e in first_errors)
+                        and n > SAME_FAILURE_LIMIT
+                    ):
+                        self._end(
+                            "failing",
+                            f"stopped: the first {SAME_FAILURE_LIMIT} trials all failed with "
+                            f"{first_errors[0]}",
+                        )
+                since_best = 0 if self.best_trial is trial else since_best + 1
+                if self.options.early_stop and since_best >= self.options.early_stop and self.best_trial:
+                    self._end("early-stop", f"no improvement in {since_best} trials")
+
+    def _end(self, reason: str, message: str) -> None:
+        with self._lock:
+            if self.end_reason is None:
+                self.end_reason, self.message = reason, message
+        self._stop.set()
+
+    def _next_number(self) -> int:
+        number = self._numbers
+        self._numbers += 1
+        return number
+
+    def _report_hook(self, number: int) -> Callable[[float, int], bool] | None:
+        if self.pruner is None and self.on_report is None:
+            return None
+
+        def hook(value: float, step: int) -> bool:
+            if self.on_report is not None:
+                self.on_report(number, value, step)
+            if self.pruner is None:
+                return False
+            return bool(self.pruner.should_prune(self, number, step, value))
+
+        return hook
+
+    def _record(self, number: int, raw: dict[str, Any], outcome: TrialOutcome) -> Trial:
+        with self._lock:
+            if outcome.key == "score" and self._direction is None:
+                self._direction = "maximize"
+                self._search = None  # losses so far were computed for minimising
+            elif self._direction is None and outcome.state == COMPLETE:
+                self._direction = "minimize"
+            trial = Trial(
+                number=number,
+                params=self._space.user_params(raw),
+                value=outcome.value,
+                state=outcome.state,
+                duration=outcome.duration,
+                error=outcome.error,
+                raw=raw,
+                extras=outcome.extras,
+                output=outcome.output,
+                reports=outcome.reports,
+                started=outcome.started,
+                ended=outcome.ended,
+            )
+            self._trials.append(trial)
+            self._update_best(trial)
+            if self._search is not None and trial.state == COMPLETE:
+                self._search.tell(number, raw, self._loss(trial))
+        self._publish("trial_ended", trial)
+        return trial
+
+    def _update_best(self, trial: Trial) -> None:
+        if trial.state != COMPLETE or trial.value is None:
+            return
+        best = self._best
+        if best is None or (
+            trial.value > best.value if self.direction == "maximize" else trial.value < best.value
+        ):
+            self._best = trial
+
+    # -- results ---------------------------------------------------------------
+    def to_dataframe(self) -> Any:
+        """The trials as a pandas DataFrame, one column per parameter (``params_<label>``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from None
+        rows = []
+        for t in self.trials:
+            row = {"number": t.number, "value": t.value, "state": t.state, "duration": t.duration, "error": t.error}
+            row.update({f"params_{k}": v for k, v in t.params.items()})
+            rows.append(row)
+        return pd.DataFrame(rows, columns=None if rows else ["number", "value", "state", "duration", "error"])
+
+    def summary(self) -> str:
+        """One line: where the run is and what is best so far."""
+        counts = self.counts()
+        done = sum(counts.values())
+        parts = [f"study '{self.name}'"]
+        if self.running:
+            parts.append(f"running: {self.n_started}/{self.n_target} started")
+        elif self.end_reason:
+            parts.append(self.message or self.end_reason)
+        parts.append(f"{done} trials ({counts[COMPLETE]} complete, {counts[FAILED]} failed, {counts[PRUNED]} pruned)")
+        if self.best_trial is not None:
+            parts.append(f"best {self.best_value:.6g} at {self.best_params}")
+        return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<hpmagic.Study {self.summary()}>"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # a live dashboard where widgets render; text (and HTML) everywhere else
+        from .dashboard import mimebundle
+
+        return mimebundle(self)
+
+
+def make_executor(options: Options) -> Executor:
+    """The executor the options ask for."""
+    if options.dask is not None or options.parallel > 1:
+        raise NotImplementedError("parallel trials are not available yet")
+    return SerialExecutor()
+
+
+def create_study(
+    source: str,
+    namespace: dict[str, Any] | None = None,
+    options: Options | None = None,
+    *,
+    first_line: int = 1,
+) -> Study:
+    """Parse a cell and build its study (nothing runs until ``run``)."""
+    options = (options or Options()).check()
+    program = parse(source, first_line=first_line)
+    namespace = namespace if namespace is not None else {}
+    return Study(program, namespace, options)
