@@ -25,7 +25,9 @@ def demo(args: argparse.Namespace) -> int:
     os.environ["HPMAGIC_WAIT"] = "1"
     nb = nbformat.read(path, as_version=4)
     print(f"running {path} ...", flush=True)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     out = path.with_name(path.stem + ".out.ipynb") if args.save else None
     for cell in nb.cells:
         for output in cell.get("outputs", []):

@@ -21,7 +21,9 @@ def _mid(low: float, high: float, log: bool = False) -> float:
 class Tune:
     """Search-space annotations for ``%%tune`` cells (defaults everywhere else)."""
 
-    def uniform(self, low: float, high: float, *, default: float | None = None, name: str | None = None) -> float:
+    def uniform(
+        self, low: float, high: float, *, default: float | None = None, name: str | None = None
+    ) -> float:
         """A float drawn uniformly from [low, high]."""
         return float(default) if default is not None else _mid(low, high)
 
@@ -51,7 +53,9 @@ class Tune:
             return int(default)
         return int(min(max(round(_mid(low, high, log=True)), low), high))
 
-    def normal(self, mu: float, sigma: float, *, default: float | None = None, name: str | None = None) -> float:
+    def normal(
+        self, mu: float, sigma: float, *, default: float | None = None, name: str | None = None
+    ) -> float:
         """A normally distributed float."""
         return float(default) if default is not None else float(mu)
 

@@ -60,7 +60,10 @@ def _fmt(value: float | None) -> str:
 
 
 def format_params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in params.items())
+    return ", ".join(
+        f"{k}={v!r}" if isinstance(v, str) else f"{k}={_fmt(v) if isinstance(v, float) else v}"
+        for k, v in params.items()
+    )
 
 
 class Dashboard:

@@ -31,18 +31,43 @@ class TuneMagics(Magics):
     """Hyperparameter tuning of a cell with inline annotations."""
 
     @magic_arguments()
-    @argument("-n", "--max-evals", type=int, default=None, help=f"number of trials in this run (default {DEFAULT_MAX_EVALS})")
+    @argument(
+        "-n",
+        "--max-evals",
+        type=int,
+        default=None,
+        help=f"number of trials in this run (default {DEFAULT_MAX_EVALS})",
+    )
     @argument("--algo", default="tpe", help="search algorithm: tpe, rand, anneal or grid (default tpe)")
-    @argument("--maximize", dest="direction", action="store_const", const="maximize", help="maximise the objective")
-    @argument("--minimize", dest="direction", action="store_const", const="minimize", help="minimise the objective (default)")
+    @argument(
+        "--maximize", dest="direction", action="store_const", const="maximize", help="maximise the objective"
+    )
+    @argument(
+        "--minimize",
+        dest="direction",
+        action="store_const",
+        const="minimize",
+        help="minimise the objective (default)",
+    )
     @argument("--seed", type=int, default=None, help="make the run reproducible")
     @argument("--timeout", type=float, default=None, help="stop starting new trials after SECONDS")
     @argument("--early-stop", type=int, default=None, help="stop after N trials without improvement")
     @argument("--name", default=None, help="the study's name in the store; a known name continues the study")
     @argument("--store", default=None, help="the study store, a SQLite file (default .hpmagic/studies.db)")
     @argument("--parallel", type=int, default=1, help="run N trials at once in local worker processes")
-    @argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS", help="run trials on a Dask cluster (the scheduler at ADDRESS, or the current distributed.Client)")
-    @argument("--prune", default="none", help="stop unpromising trials from their tune.report values: none, median or halving")
+    @argument(
+        "--dask",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="run trials on a Dask cluster (the scheduler at ADDRESS, or the current distributed.Client)",
+    )
+    @argument(
+        "--prune",
+        default="none",
+        help="stop unpromising trials from their tune.report values: none, median or halving",
+    )
     @argument("--wait", action="store_true", help="block the cell until the run ends (also: HPMAGIC_WAIT=1)")
     @argument("-o", "--out", default=None, help="also bind the study to VAR in the user namespace")
     @cell_magic

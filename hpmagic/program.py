@@ -250,8 +250,7 @@ class _Parser:
         bad_kw = [k.arg for k in node.keywords if k.arg not in ("value", "step")]
         if bad_kw or not 1 <= n_args <= 2 or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.error(
-                "tune.report takes (value, step=None): the intermediate objective and, "
-                "optionally, its step",
+                "tune.report takes (value, step=None): the intermediate objective and, optionally, its step",
                 node,
             )
         for arg in [*node.args, *(k.value for k in node.keywords)]:
@@ -324,14 +323,11 @@ class _Parser:
         params = SIGNATURES[kind]
         where = f"tune.{kind}"
         args: dict[str, ast.expr] = {}
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise self.error(f"{where} needs its arguments written out, not * or **", node)
         if len(node.args) > len(params):
             raise self.error(
-                f"{where} takes {len(params)} argument(s) ({', '.join(params)}), "
-                f"got {len(node.args)}",
+                f"{where} takes {len(params)} argument(s) ({', '.join(params)}), got {len(node.args)}",
                 node,
             )
         for name, arg in zip(params, node.args):
@@ -355,8 +351,7 @@ class _Parser:
                 name_override = value
             else:
                 raise self.error(
-                    f"{where} has no argument '{kw.arg}'; it takes "
-                    f"{', '.join(params)}, default=, name=",
+                    f"{where} has no argument '{kw.arg}'; it takes {', '.join(params)}, default=, name=",
                     node,
                 )
         missing = [p for p in params if p not in args]
@@ -522,9 +517,7 @@ def _free_names(tree: ast.Module) -> frozenset[str]:
 
 def _score_hint(last: ast.expr) -> bool:
     if isinstance(last, ast.Dict):
-        return any(
-            isinstance(k, ast.Constant) and k.value == "score" for k in last.keys if k is not None
-        )
+        return any(isinstance(k, ast.Constant) and k.value == "score" for k in last.keys if k is not None)
     return False
 
 

@@ -208,9 +208,7 @@ class Space:
         def node(dim: Dimension) -> Any:
             k, lo, hi = dim.key, dim.low, dim.high
             if dim.is_choice:
-                return hp.choice(
-                    k, [dict(_o=i, **build((k, i))) for i in dim.allowed]
-                )
+                return hp.choice(k, [dict(_o=i, **build((k, i))) for i in dim.allowed])
             if dim.kind == "uniform":
                 return hp.uniform(k, lo, hi)
             if dim.kind == "loguniform":
@@ -318,9 +316,9 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
             raise SpaceError(f"{where}: give the options to keep as a list, e.g. {dim.options[:2]}")
         keep: list[int] = []
         for v in value:
-            matches = [
-                i for i, o in enumerate(dim.options) if o == v and type(o) is type(v)
-            ] or [i for i, o in enumerate(dim.options) if o == v]
+            matches = [i for i, o in enumerate(dim.options) if o == v and type(o) is type(v)] or [
+                i for i, o in enumerate(dim.options) if o == v
+            ]
             if not matches:
                 raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options}")
             keep.extend(i for i in matches if i not in keep)

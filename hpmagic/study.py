@@ -83,7 +83,9 @@ class Study:
         self._lock = threading.RLock()
         self._space = space or Space.build(program, self._snapshot)
         self._direction = self.options.direction or ("maximize" if program.score_hint else None)
-        self.seed = self.options.seed if self.options.seed is not None else int.from_bytes(os.urandom(4), "little")
+        self.seed = (
+            self.options.seed if self.options.seed is not None else int.from_bytes(os.urandom(4), "little")
+        )
         self._rng = np.random.default_rng(self.seed)
         self._trials: list[Trial] = list(history or [])
         self._best: Trial | None = None
@@ -388,7 +390,13 @@ class Study:
             raise ImportError("to_dataframe() needs pandas: pip install pandas") from None
         rows = []
         for t in self.trials:
-            row = {"number": t.number, "value": t.value, "state": t.state, "duration": t.duration, "error": t.error}
+            row = {
+                "number": t.number,
+                "value": t.value,
+                "state": t.state,
+                "duration": t.duration,
+                "error": t.error,
+            }
             row.update({f"params_{k}": v for k, v in t.params.items()})
             rows.append(row)
         return pd.DataFrame(rows, columns=None if rows else ["number", "value", "state", "duration", "error"])
@@ -402,7 +410,9 @@ class Study:
             parts.append(f"running: {self.n_started}/{self.n_target} started")
         elif self.end_reason:
             parts.append(self.message or self.end_reason)
-        parts.append(f"{done} trials ({counts[COMPLETE]} complete, {counts[FAILED]} failed, {counts[PRUNED]} pruned)")
+        parts.append(
+            f"{done} trials ({counts[COMPLETE]} complete, {counts[FAILED]} failed, {counts[PRUNED]} pruned)"
+        )
         if self.best_trial is not None:
             parts.append(f"best {self.best_value:.6g} at {self.best_params}")
         return "; ".join(parts)

@@ -29,7 +29,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "model = RandomForestClassifier(\n"
             "    n_estimators=tune.int(10, 100),\n"
             "    max_depth=tune.int(2, 32),\n"
-            "    max_features=tune.choice([\"sqrt\", \"log2\", None]),\n"
+            '    max_features=tune.choice(["sqrt", "log2", None]),\n'
             "    random_state=0,\n"
             ")\n"
             "1 - cross_val_score(model, X, y, cv=3).mean()",
