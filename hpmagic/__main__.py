@@ -41,6 +41,53 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_path(args: argparse.Namespace) -> str | None:
+    import os
+
+    if not os.path.exists(args.store):
+        print(f"error: no store at {args.store} (give --store PATH)", file=sys.stderr)
+        return None
+    return args.store
+
+
+def list_studies(args: argparse.Namespace) -> int:
+    """Print one line per stored study."""
+    from .store import StoreError, describe, open_store
+
+    path = _store_path(args)
+    if path is None:
+        return 2
+    try:
+        store = open_store(path)
+        studies = store.studies()
+        store.close()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not studies:
+        print(f"no studies in {path}")
+    for stored in studies:
+        print(describe(stored))
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write a stored study's export file."""
+    from .results import ExportError
+    from .store import StoreError, export_stored
+
+    path = _store_path(args)
+    if path is None:
+        return 2
+    try:
+        export_stored(args.name, args.path, [path])
+    except (StoreError, ExportError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hpmagic", description="hpmagic from a terminal")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("notebook", nargs="?", default="notebooks/quickstart.ipynb")
     p.add_argument("--save", action="store_true", help="also save the executed notebook")
     p.set_defaults(func=demo)
+    from .options import DEFAULT_STORE
+
+    p = sub.add_parser("list", help="list the studies in a store")
+    p.add_argument("--store", default=DEFAULT_STORE, help=f"the store file (default {DEFAULT_STORE})")
+    p.set_defaults(func=list_studies)
+    p = sub.add_parser("export", help="write a stored study's best params and summary (.json or .yaml)")
+    p.add_argument("name", help="the study's name (see: python -m hpmagic list)")
+    p.add_argument("path", help="the file to write, .json or .yaml")
+    p.add_argument("--store", default=DEFAULT_STORE, help=f"the store file (default {DEFAULT_STORE})")
+    p.set_defaults(func=export)
     args = parser.parse_args(argv)
     return args.func(args)
 

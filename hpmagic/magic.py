@@ -16,6 +16,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .annotations import tune
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
+from .store import StoreError, export_stored, store_paths, stored_lines
 from .study import Study, create_study
 
 #: studies of this kernel, by name; the most recent last
@@ -99,11 +100,50 @@ class TuneMagics(Magics):
 
     @line_magic
     def tune_status(self, line: str) -> None:
-        """%tune_status: one line per study of this kernel."""
+        """%tune_status: one line per study of this kernel, then one per stored study."""
         if not STUDIES:
             print("no studies in this kernel yet")
         for study in STUDIES.values():
             print(study.summary())
+        for text in stored_lines(store_paths(STUDIES.values()), set(STUDIES)):
+            print(text)
+
+    @line_magic
+    def tune_apply(self, line: str) -> None:
+        """%tune_apply [--ranges] [NAME]: insert a new cell below with the best values written in.
+
+        With --ranges the new cell is a %%tune cell in the study's current (narrowed) space.
+        """
+        args = line.split()
+        ranges = "--ranges" in args
+        rest = [a for a in args if a != "--ranges"]
+        if len(rest) > 1 or any(a.startswith("-") for a in rest):
+            raise UsageError("usage: %tune_apply [--ranges] [NAME]")
+        study = find_study(rest[0] if rest else "")
+        try:
+            code = study.code(ranges=ranges)
+        except ValueError as exc:
+            raise UsageError(f"%tune_apply: {exc}") from None
+        self.shell.set_next_input(code, replace=False)
+
+    @line_magic
+    def tune_export(self, line: str) -> None:
+        """%tune_export PATH [NAME]: write best params and a summary (.json, or .yaml with PyYAML).
+
+        NAME may also be a study that is only in the store.
+        """
+        args = line.split()
+        if not 1 <= len(args) <= 2:
+            raise UsageError("usage: %tune_export PATH [NAME]")
+        path, name = args[0], (args[1] if len(args) == 2 else "")
+        try:
+            if name and name not in STUDIES:
+                export_stored(name, path, store_paths(STUDIES.values()))
+            else:
+                find_study(name).export(path)
+        except (ValueError, StoreError) as exc:
+            raise UsageError(f"%tune_export: {exc}") from None
+        print(f"wrote {path}")
 
 
 def options_from_args(args: Any) -> Options:

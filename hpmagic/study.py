@@ -73,6 +73,7 @@ class Study:
         space: Space | None = None,
         history: list[Trial] | None = None,
         executor: Executor | None = None,
+        first_number: int = 0,
     ) -> None:
         self.options = (options or Options()).check()
         self.program = program
@@ -86,10 +87,12 @@ class Study:
         self.seed = (
             self.options.seed if self.options.seed is not None else int.from_bytes(os.urandom(4), "little")
         )
-        self._rng = np.random.default_rng(self.seed)
         self._trials: list[Trial] = list(history or [])
         self._best: Trial | None = None
-        self._numbers = max((t.number for t in self._trials), default=-1) + 1
+        # a continued study numbers its trials after the stored ones
+        self._numbers = max(first_number, max((t.number for t in self._trials), default=-1) + 1)
+        # a continued seeded study must not replay the points of its first run
+        self._rng = np.random.default_rng([self.seed, self._numbers] if self._numbers else self.seed)
         for trial in self._trials:
             self._update_best(trial)
         self._search: Search | None = None
@@ -103,6 +106,8 @@ class Study:
         #: why the last run ended: completed, stopped, timeout, early-stop, failing, error
         self.end_reason: str | None = None
         self.message: str | None = None  # one line for people about the end of the run
+        #: lasting one-line notes (study continued, space changed, store failed)
+        self.notes: list[str] = []
         self.n_target = 0  # trials the current run is to start
         self.n_started = 0  # trials the current run has started
         self.n_before_run = len(self._trials)  # trials that ended before the current run
@@ -415,7 +420,28 @@ class Study:
         )
         if self.best_trial is not None:
             parts.append(f"best {self.best_value:.6g} at {self.best_params}")
+        parts.extend(self.notes)
         return "; ".join(parts)
+
+    def export(self, path: str) -> str:
+        """Write best params and a summary to ``path`` (.json, or .yaml with PyYAML); returns it."""
+        from .results import export
+
+        return export(self, path)
+
+    def code(self, ranges: bool = False) -> str:
+        """The cell with each annotation replaced by its best value (``ranges``: by the current space)."""
+        from .codegen import best_code, ranges_cell
+
+        if ranges:
+            return ranges_cell(self)
+        return best_code(self)
+
+    def apply(self) -> float:
+        """Run the cell once with the best params in the user namespace; returns the objective."""
+        from .results import apply
+
+        return apply(self)
 
     def __repr__(self) -> str:
         return f"<hpmagic.Study {self.summary()}>"
@@ -448,4 +474,8 @@ def create_study(
     options = (options or Options()).check()
     program = parse(source, first_line=first_line)
     namespace = namespace if namespace is not None else {}
-    return Study(program, namespace, options)
+    if options.store is None:
+        return Study(program, namespace, options)
+    from .store import open_study
+
+    return open_study(program, namespace, options)
