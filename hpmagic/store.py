@@ -221,14 +221,17 @@ class Store:
                 ),
             )
 
-    def add_trial(self, name: str, trial: Any) -> int:
+    def add_trial(self, name: str, trial: Any, direction: str | None = None) -> int:
         """Commit one ended trial; returns the number it is stored under.
 
         Two kernels running the same study may pick the same number: the later one
         is then stored under the next free number, so neither is lost.
         """
         with self._transaction() as db:
-            return self._insert(db, name, trial)
+            number = self._insert(db, name, trial)
+            if direction is not None:
+                db.execute("UPDATE studies SET direction = ? WHERE name = ?", (direction, name))
+            return number
 
     def add_trials(self, name: str, trials: Iterable[Any]) -> None:
         """Commit many trials in one transaction (imports, benchmarks)."""
@@ -402,7 +405,8 @@ class StoreObserver:
         self._guard(study, lambda: self.store.save_study(study.name, **study_row(study, self.cell_space)))
 
     def trial_ended(self, study: Any, trial: Any) -> None:
-        self._guard(study, lambda: self.store.add_trial(study.name, trial))
+        direction = study.direction if trial.state == "complete" else None
+        self._guard(study, lambda: self.store.add_trial(study.name, trial, direction))
 
     def space_changed(self, study: Any) -> None:
         self.save(study)
