@@ -22,6 +22,7 @@ class Reply:
     displays: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None
     status: str = ""
+    payload: list[dict[str, Any]] = field(default_factory=list)  # e.g. set_next_input
 
     @property
     def error_text(self) -> str:
@@ -82,6 +83,7 @@ class Kernel:
                 break
         shell = self.kc.get_shell_msg(timeout=timeout)
         reply.status = shell["content"]["status"]
+        reply.payload = shell["content"].get("payload", [])
         return reply
 
     def value(self, expr: str, timeout: float = 120) -> Any:
