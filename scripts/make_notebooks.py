@@ -38,6 +38,74 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "study.wait()\nprint(study.best_value)\nstudy.best_params"),
         ("code", "study.trials[:3]"),
     ],
+    "store_and_results.ipynb": [
+        (
+            "md",
+            "# Every trial kept: resume, export, code, apply\n\n"
+            "Each trial is written to `.hpmagic/studies.db` (beside the notebook) the moment it ends. "
+            "Re-running a cell whose study is known continues it.",
+        ),
+        ("code", "%load_ext hpmagic"),
+        ("code", "from sklearn.datasets import load_iris\n\nX, y = load_iris(return_X_y=True)"),
+        (
+            "code",
+            "%%tune -n 10 --seed 0 --name iris-svc -o study\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "from sklearn.svm import SVC\n\n"
+            "# the kernel is a choice; C and gamma are searched on log scales\n"
+            "model = SVC(\n"
+            "    C=tune.loguniform(1e-2, 1e2),\n"
+            "    gamma=tune.loguniform(1e-4, 1e0),\n"
+            '    kernel=tune.choice(["rbf", "linear"]),\n'
+            ")\n"
+            "1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        (
+            "md",
+            "Run the same study again (here: the same `--name`): the 10 trials above are loaded, "
+            "TPE is warm-started from them, and 5 more run, numbered after them.",
+        ),
+        (
+            "code",
+            "%%tune -n 5 --seed 0 --name iris-svc -o study\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "from sklearn.svm import SVC\n\n"
+            "# the kernel is a choice; C and gamma are searched on log scales\n"
+            "model = SVC(\n"
+            "    C=tune.loguniform(1e-2, 1e2),\n"
+            "    gamma=tune.loguniform(1e-4, 1e0),\n"
+            '    kernel=tune.choice(["rbf", "linear"]),\n'
+            ")\n"
+            "1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        (
+            "code",
+            "study.wait()\nprint(len(study.trials), 'trials; numbers', [t.number for t in study.trials])",
+        ),
+        ("md", "Best params and a summary to a file (`.json`, or `.yaml` with PyYAML):"),
+        (
+            "code",
+            "import json\n\nstudy.export('iris-svc.json')\n"
+            "data = json.load(open('iris-svc.json'))\n"
+            "{k: data[k] for k in ('name', 'direction', 'best_params', 'best_value', 'n_trials')}",
+        ),
+        (
+            "md",
+            "The cell's own code with the best values written in (`%tune_apply` inserts it as a new "
+            "cell below):",
+        ),
+        ("code", "print(study.code())"),
+        ("md", "`apply()` runs the cell once with the best params in this namespace: the final model."),
+        ("code", "loss = study.apply()\nprint(loss, model)"),
+        (
+            "md",
+            "After narrowing the space, `code(ranges=True)` is a `%%tune` cell over the narrowed "
+            "space that continues the study (`%tune_apply --ranges` inserts it).",
+        ),
+        ("code", "study.refine(C=(0.5, 50), kernel=['rbf'])\nprint(study.code(ranges=True))"),
+        ("md", "From a terminal: `python -m hpmagic list` and `python -m hpmagic export NAME PATH`."),
+        ("code", "import sys\n\n!{sys.executable} -m hpmagic list"),
+    ],
 }
 
 
