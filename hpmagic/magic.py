@@ -16,7 +16,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .annotations import tune
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
-from .store import StoreError, export_stored, store_paths, stored_lines
+from .store import StoreError, export_stored, store_paths, stored_code, stored_lines
 from .study import Study, create_study
 
 #: studies of this kernel, by name; the most recent last
@@ -119,10 +119,13 @@ class TuneMagics(Magics):
         rest = [a for a in args if a != "--ranges"]
         if len(rest) > 1 or any(a.startswith("-") for a in rest):
             raise UsageError("usage: %tune_apply [--ranges] [NAME]")
-        study = find_study(rest[0] if rest else "")
+        name = rest[0] if rest else ""
         try:
-            code = study.code(ranges=ranges)
-        except ValueError as exc:
+            if name and name not in STUDIES:
+                code = stored_code(name, store_paths(STUDIES.values()), ranges=ranges)
+            else:
+                code = find_study(name).code(ranges=ranges)
+        except (ValueError, StoreError) as exc:
             raise UsageError(f"%tune_apply: {exc}") from None
         self.shell.set_next_input(code, replace=False)
 

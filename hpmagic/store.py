@@ -630,3 +630,32 @@ def export_stored(name: str, path: str, stores: Iterable[str]) -> str:
         )
         return write(data, path)
     raise StoreError("; ".join(errors) or f"no study named {name!r}")
+
+
+def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
+    """``study.code()`` / ``code(ranges=True)`` for a study found only in a store."""
+    from .codegen import CodegenError, code_with_values, magic_line, ranges_code
+    from .options import Options
+    from .program import parse
+    from .results import best_of
+    from .space import Space
+
+    errors: list[str] = []
+    for store_path in stores:
+        try:
+            stored, trials = load_stored(store_path, name)
+        except StoreError as exc:
+            errors.append(str(exc))
+            continue
+        program = parse(stored.source, first_line=stored.first_line)
+        space = Space.from_json(stored.space)
+        if ranges:
+            known = {f for f in Options.__dataclass_fields__}
+            options = Options(**{k: v for k, v in stored.options.items() if k in known})
+            body = ranges_code(program, space, Space.from_json(stored.cell_space))
+            return magic_line(options, name, stored.direction) + "\n" + body
+        best = best_of(trials, stored.direction or "minimize")
+        if best is None:
+            raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
+        return code_with_values(program, space, best.raw)
+    raise StoreError("; ".join(errors) or f"no study named {name!r}")

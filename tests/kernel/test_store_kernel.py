@@ -132,7 +132,7 @@ def test_rerun_in_the_kernel_continues_and_magics(kernel):
     assert reply.status == "error" and "usage: %tune_apply" in reply.stderr
 
 
-def test_stored_only_study_exports_from_the_kernel(tmp_path):
+def test_stored_only_study_from_the_kernel(tmp_path):
     from hpmagic import Options, create_study
 
     create_study(
@@ -146,7 +146,16 @@ def test_stored_only_study_exports_from_the_kernel(tmp_path):
         assert "stored in" in reply.stdout and "old: 3 trials" in reply.stdout
         reply = k.execute("%tune_export old.json old")
         assert reply.status == "ok", reply.error_text
-        assert json.loads((tmp_path / "old.json").read_text())["n_trials"] == 3
+        data = json.loads((tmp_path / "old.json").read_text())
+        assert data["n_trials"] == 3
+        reply = k.execute("%tune_apply old")
+        assert reply.status == "ok", (reply.stderr, reply.error_text)
+        (payload,) = [p for p in reply.payload if p.get("source") == "set_next_input"]
+        assert payload["text"] == f"x = {data['best_params']['x']!r}\nx\n"
+        reply = k.execute("%tune_apply --ranges old")
+        (payload,) = [p for p in reply.payload if p.get("source") == "set_next_input"]
+        header, body = payload["text"].split("\n", 1)
+        assert header.startswith("%%tune --algo rand --name old") and body == "x = tune.uniform(0, 1)\nx\n"
     finally:
         k.shutdown()
 
