@@ -529,9 +529,9 @@ def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
             trials = store.trials(name)
             first_number = store.max_number(name) + 1
             history = trials
-            old_space = Space.from_json(stored.cell_space)
-            if old_space.signature() != space.signature():
-                history, left_out = fitting(trials, old_space, space)
+            old_space = _space_or_none(stored.cell_space)
+            if old_space is None or old_space.signature() != space.signature():
+                history, left_out = fitting(trials, old_space or space, space)
                 notes.append(
                     f"the cell's space changed since study '{name}' last ran: {len(history)} of "
                     f"{len(trials)} earlier trials fit it and are reused"
@@ -553,6 +553,16 @@ def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
         observer.save(study)
         study.subscribe(observer)
     return study
+
+
+def _space_or_none(data: Any) -> Any:
+    """A stored space, or ``None`` when it cannot be read back (written by another version)."""
+    from .space import Space
+
+    try:
+        return Space.from_json(data)
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def load_stored(path: str, name: str) -> tuple[StoredStudy, list[Any]]:
