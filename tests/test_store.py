@@ -303,3 +303,21 @@ def test_store_is_thread_safe(tmp_path):
     for t in threads:
         t.join()
     assert len(store.trials("t")) == 200
+
+
+def test_yaml_without_pyyaml_is_a_clear_error(tmp_path, monkeypatch):
+    study = create_study(CELL, {}, opts(tmp_path)).run(2).wait()
+    monkeypatch.setitem(sys.modules, "yaml", None)  # as if PyYAML were not installed
+    with pytest.raises(ValueError, match="needs PyYAML"):
+        study.export(str(tmp_path / "out.yaml"))
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_unreadable_stored_space_still_resumes_fitting_trials(tmp_path):
+    first = create_study(CELL, {}, opts(tmp_path, name="odd")).run(4).wait()
+    db = sqlite3.connect(tmp_path / "s.db")
+    db.execute("UPDATE studies SET cell_space = '[{\"unknown\": 1}]'")
+    db.commit()
+    db.close()
+    second = create_study(CELL, {}, opts(tmp_path, name="odd"))
+    assert [t.raw for t in second.trials] == [t.raw for t in first.trials]
