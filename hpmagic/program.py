@@ -39,6 +39,7 @@ class ProgramError(ValueError):
     """A malformed cell or annotation; ``line`` is the cell line it concerns."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
+        message = " ".join(str(message).split())  # always one line
         self.message = message
         self.line = line
         super().__init__(f"line {line}: {message}" if line is not None else message)
@@ -187,7 +188,10 @@ class _Parser:
             line = (exc.lineno or 1) + self.offset
             raise ProgramError(f"syntax error: {exc.msg}", line) from None
         if not tree.body:
-            raise ProgramError("the cell is empty: it needs code that ends with the objective")
+            raise ProgramError(
+                "the cell is empty: it needs code with tune.* annotations that ends with the objective",
+                self.first_line,
+            )
         last = tree.body[-1]
         if not isinstance(last, ast.Expr):
             raise self.error(
@@ -201,6 +205,12 @@ class _Parser:
         self.parent = parents.parent
         self._walk(tree, context=None)
         self._check_comments_used()
+        if not self.sites:
+            raise self.error(
+                "nothing to tune: the cell has no tune.X(...) annotation and no '# tune:' comment, "
+                "e.g. max_depth=tune.int(2, 32)",
+                tree.body[0],
+            )
         return tree
 
     def _comments(self) -> dict[int, tuple[str, int]]:

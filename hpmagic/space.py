@@ -391,6 +391,8 @@ def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimen
         else:
             values = evaluate(site.args["options"], "options")
             try:
+                if isinstance(values, (str, bytes, dict)):
+                    raise TypeError
                 values = list(values)
             except TypeError:
                 raise SpaceError(
