@@ -58,7 +58,12 @@ def trial_context(ctx: TrialContext) -> Iterator[TrialContext]:
 
 
 class _Router(io.TextIOBase):
-    """A stand-in for sys.stdout/stderr that sends each thread's writes to its target."""
+    """A stand-in for sys.stdout/stderr that sends each thread's writes to its target.
+
+    Threads without a capture target (the kernel's own, other cells' threads) write
+    to the stream that was there before, and see its attributes (``encoding``,
+    ``fileno()``, ipykernel's ``echo`` ...) as if nothing had been installed.
+    """
 
     def __init__(self, original: TextIO, attr: str) -> None:
         self._original = original
@@ -80,7 +85,42 @@ class _Router(io.TextIOBase):
             target.flush()
 
     def isatty(self) -> bool:
+        return bool(getattr(self._target(), "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self._original.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
         return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Closing sys.stdout must not close the kernel's stream."""
+
+    @property
+    def closed(self) -> bool:  # type: ignore[override]
+        return bool(getattr(self._original, "closed", False))
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._original, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._original, "errors", None)
+
+    @property
+    def newlines(self) -> Any:
+        return None
+
+    @property
+    def name(self) -> str:
+        return getattr(self._original, "name", f"<{self._attr}>")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)

@@ -89,14 +89,33 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
             )
         extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
         result = result[key]
+    if result is None:
+        raise ObjectiveError(
+            "the objective is None: the cell's last line must be an expression giving a number "
+            "(or a dict with 'loss' or 'score'), not a call that returns nothing"
+        )
+    result = _scalar(result)
     if isinstance(result, bool) or not isinstance(result, numbers.Real):
         raise ObjectiveError(
             f"the objective must be a number, got {type(result).__name__}: {_short(repr(result))}"
         )
     value = float(result)
     if not math.isfinite(value):
-        raise ObjectiveError(f"the objective is {value}")
+        raise ObjectiveError(f"the objective is {value}: it must be a finite number")
     return value, extras, key
+
+
+def _scalar(result: Any) -> Any:
+    """A one-element array or tensor (numpy, torch, pandas ...) as its Python number."""
+    if isinstance(result, numbers.Real):
+        return result
+    shape, item = getattr(result, "shape", None), getattr(result, "item", None)
+    try:
+        if callable(item) and shape is not None and math.prod(shape) == 1:
+            return item()
+    except (TypeError, ValueError):
+        pass
+    return result
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -110,9 +129,10 @@ def _jsonable(value: Any) -> Any:
         try:
             value = value.item()
         except (TypeError, ValueError):
-            pass
+            if callable(getattr(value, "tolist", None)):
+                value = value.tolist()
     try:
-        json.dumps(value)
+        json.dumps(value, allow_nan=False)
         return value
     except (TypeError, ValueError):
         return repr(value)
@@ -153,11 +173,9 @@ def run_trial(
             out.write(f"[hpmagic] {exc}\n")
         except ObjectiveError as exc:
             outcome.error = str(exc)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a trial's error is data
+        except BaseException as exc:  # noqa: BLE001 - a trial's error (even SystemExit) is data
             outcome.error = describe_error(exc)
             out.write("".join(_cell_traceback(exc)))
-        except KeyboardInterrupt:
-            outcome.error = "KeyboardInterrupt"
     outcome.ended = time.time()
     outcome.output = out.getvalue()
     outcome.reports = list(ctx.reports)

@@ -539,6 +539,7 @@ def parse(source: str, first_line: int = 1) -> Program:
     last = tree.body[-1]
     assert isinstance(last, ast.Expr)
     score_hint = _score_hint(last.value)
+    free_names = _free_names(tree)  # before rewriting: bounds read the namespace too
     rewritten = _Rewriter(parser.site_of_node).visit(tree)
     ast.fix_missing_locations(rewritten)
     if parser.offset:
@@ -553,6 +554,6 @@ def parse(source: str, first_line: int = 1) -> Program:
         objective=compile(objective, filename, "eval"),
         tree=rewritten,
         first_line=first_line,
-        free_names=_free_names(tree),
+        free_names=free_names,
         score_hint=score_hint,
     )
