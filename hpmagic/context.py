@@ -9,6 +9,7 @@ has a capture target writes there, every other thread writes where it always did
 from __future__ import annotations
 
 import io
+import operator
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -34,10 +35,17 @@ class TrialContext:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise TypeError(f"tune.report needs a number, got {type(value).__name__}") from None
+            raise TypeError(
+                f"tune.report needs a number, got {type(value).__name__}: {value!r:.60}"
+            ) from None
         if step is None:
             step = self.reports[-1][0] + 1 if self.reports else 0
-        step = int(step)
+        try:
+            step = operator.index(step)
+        except TypeError:
+            if not (isinstance(step, float) and step.is_integer()):
+                raise TypeError(f"tune.report: step must be an integer, got {step!r}") from None
+            step = int(step)
         self.reports.append((step, number))
         if self._on_report is not None and self._on_report(number, step):
             raise TrialPruned(f"pruned at step {step} (value {number:g})")

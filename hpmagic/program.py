@@ -288,6 +288,13 @@ class _Parser:
             expr = ast.parse(text, mode="eval").body
         except SyntaxError:
             raise self.error(f"cannot read the '# tune:' comment {text!r}", node) from None
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and isinstance(expr.func.value, ast.Name)
+            and expr.func.value.id == "tune"
+        ):  # '# tune: tune.uniform(0, 1)' says the same thing
+            expr.func = ast.Name(id=expr.func.attr, ctx=ast.Load())
         if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Name):
             raise self.error(
                 f"the '# tune:' comment must name a distribution, e.g. uniform(0, 1); got {text!r}",
@@ -474,9 +481,9 @@ def _assign_keys(parser: _Parser) -> None:
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 if not _exclusive(a, b, parser.sites):
+                    where = f"lines {a.line} and {b.line}" if a.line != b.line else f"both on line {a.line}"
                     raise ProgramError(
-                        f"two annotations are labelled '{label}' (lines {a.line} and {b.line}); "
-                        "give one of them name='...'",
+                        f"two annotations are labelled '{label}' ({where}); give one of them name='...'",
                         b.line,
                     )
         if len(group) == 1:
@@ -547,11 +554,16 @@ def parse(source: str, first_line: int = 1) -> Program:
     body = ast.Module(body=rewritten.body[:-1], type_ignores=[])
     objective = ast.Expression(body=rewritten.body[-1].value)
     filename = "<tune cell>"
+    try:
+        body_code = compile(body, filename, "exec")
+        objective_code = compile(objective, filename, "eval")
+    except SyntaxError as exc:  # e.g. 'await' or 'yield' outside a function
+        raise ProgramError(f"syntax error: {exc.msg}", exc.lineno) from None
     return Program(
         source=source,
         sites=parser.sites,
-        body=compile(body, filename, "exec"),
-        objective=compile(objective, filename, "eval"),
+        body=body_code,
+        objective=objective_code,
         tree=rewritten,
         first_line=first_line,
         free_names=free_names,

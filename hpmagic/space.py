@@ -97,8 +97,12 @@ def _number(value: Any, what: str, site: Site) -> float:
             f"tune.{site.kind}: {what} must be a number, got {type(value).__name__} {value!r}",
             site.line,
         )
-    if not math.isfinite(value):
-        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r}", site.line)
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite:
+        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r:.40}", site.line)
     return value
 
 
@@ -457,4 +461,12 @@ def _record(value: Any) -> Any:
     """How an evaluated option shows in params: JSON literals as they are, else repr."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
+    item = getattr(value, "item", None)
+    if getattr(value, "shape", None) == () and callable(item):  # a numpy scalar shows as its number
+        try:
+            plain = item()
+        except (TypeError, ValueError):
+            plain = None
+        if isinstance(plain, (str, bool, int, float)):
+            return plain
     return repr(value)

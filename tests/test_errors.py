@@ -188,3 +188,32 @@ def test_bad_options_in_a_kernel(kernel):  # noqa: F811
             problems.append((name, reply.status, error, reply.stderr))
     assert not problems, problems
     assert kernel.value("len(hpmagic.magic.STUDIES) == n_studies")
+
+
+# cells that are valid Python to the parser but fail when compiled, and odd bounds
+@pytest.mark.parametrize(
+    "cell, line, words",
+    [
+        ("x = tune.uniform(0, 1)\nawait f()\nx", 3, "'await' outside function"),
+        ("x = tune.uniform(0, 1)\nyield x\nx", 3, "'yield' outside function"),
+        ("k = tune.int(1, 10**400)\nk", 2, "must be finite"),
+        ("k = tune.uniform(0, float('inf'))\nk", 2, "must be finite"),
+        ("f(tune.uniform(0, 1, name='x'), tune.uniform(0, 2, name='x'))\n1", 2, "both on line 2"),
+    ],
+)
+def test_more_malformed_cells(cell: str, line: int, words: str):
+    with pytest.raises(ProgramError) as info:
+        create_study(cell, {}, Options(store=None), first_line=2)
+    assert str(info.value).startswith(f"line {line}: ") and words in str(info.value), str(info.value)
+
+
+def test_tune_report_with_a_bad_step_fails_the_trial_clearly():
+    study = create_study(
+        "x = tune.uniform(0, 1)\ntune.report(x, step='a')\nx",
+        {},
+        Options(store=None, max_evals=1),
+        first_line=2,
+    )
+    assert study.run().wait(30).trials[0].error == (
+        "TypeError: tune.report: step must be an integer, got 'a' (line 3)"
+    )

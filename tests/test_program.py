@@ -142,3 +142,8 @@ def test_tune_outside_a_cell_returns_defaults():
     ns: dict = {"tune": tune}
     exec("lr = tune.loguniform(1e-4, 1e-2, default=0.005)\nd = {'k': tune.int(2, 4)}", ns)
     assert ns["lr"] == 0.005 and ns["d"] == {"k": 3}
+
+
+def test_comment_form_accepts_the_tune_prefix():
+    program = parse("lr = 0.01  # tune: tune.loguniform(1e-4, 1e-1)\nlr")
+    assert [(s.label, s.kind) for s in program.sites] == [("lr", "loguniform")]

@@ -162,3 +162,17 @@ def test_json_round_trip():
     assert again.describe() == space.describe()
     assert again.defaults() == space.defaults()
     assert math.isclose(again.by_key["C"].low, 0.01)
+
+
+def test_choice_over_a_numpy_array_shows_plain_numbers():
+    study = (
+        create_study(
+            "k = tune.choice(ks)\nfloat(k)",
+            {"ks": np.array([1, 2, 3])},
+            Options(store=None, max_evals=10, seed=0),
+        )
+        .run()
+        .wait(60)
+    )
+    assert study.space == {"k": [1, 2, 3]}
+    assert all(type(t.params["k"]) is int and t.value == t.params["k"] for t in study.trials)
