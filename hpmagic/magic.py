@@ -78,8 +78,7 @@ class TuneMagics(Magics):
         'score'). The cell returns at once and shows a live dashboard; the study object
         is the cell's result.
         """
-        args = parse_argstring(self.tune, line)
-        options = options_from_args(args)
+        options = options_from_args(parse_options(self.tune, line))
         study = build_study(cell, self.shell.user_ns, options)
         STUDIES.pop(study.name, None)
         STUDIES[study.name] = study
@@ -104,6 +103,14 @@ class TuneMagics(Magics):
             print("no studies in this kernel yet")
         for study in STUDIES.values():
             print(study.summary())
+
+
+def parse_options(magic: Any, line: str) -> Any:
+    """The option line as argparse sees it; a bad or unknown flag is one line naming %%tune."""
+    try:
+        return parse_argstring(magic, line)
+    except UsageError as exc:
+        raise UsageError(f"%%tune: {' '.join(str(exc).split())}") from None
 
 
 def options_from_args(args: Any) -> Options:

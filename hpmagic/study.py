@@ -10,6 +10,7 @@ and rebuilds the search from the trials that fit; ``run`` starts more trials.
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import threading
 import time
@@ -196,8 +197,10 @@ class Study:
         """Start ``n`` more trials in the background (the cell's ``-n`` by default)."""
         if n is None:
             n = self.options.max_evals or DEFAULT_MAX_EVALS
-        if not isinstance(n, int) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"run(n) needs a positive number of trials, got {n!r}")
+        n = int(n)
+        context.install_router()  # from the calling thread, before any trial prints
         with self._lock:
             if self.running:
                 raise RuntimeError(f"study '{self.name}' is already running; stop() or wait() first")

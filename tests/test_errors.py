@@ -89,6 +89,7 @@ OPTIONS = [
     ("prune", "--prune xyz", "--prune"),
     ("unknown-flag", "--bogus", "--bogus"),
     ("out-not-name", "-o 1x", "-o/--out"),
+    ("out-keyword", "-o class", "-o/--out"),
     ("early-stop", "--early-stop 0", "--early-stop"),
     ("seed", "--seed -1", "--seed"),
     ("seed-not-int", "--seed abc", "abc"),
@@ -104,6 +105,7 @@ HEADLESS_OPTIONS = {
     "timeout-zero": {"timeout": 0},
     "prune": {"prune": "xyz"},
     "out-not-name": {"out": "1x"},
+    "out-keyword": {"out": "class"},
     "early-stop": {"early_stop": 0},
     "seed": {"seed": -1},
 }
@@ -159,7 +161,7 @@ def test_malformed_cells_in_a_kernel(kernel):  # noqa: F811
             reply.status != "error"
             or error.get("ename") != "UsageError"
             or _internal_frames(error.get("traceback") or [])
-            or f"line {line}: " not in evalue
+            or not evalue.startswith(f"%%tune: line {line}: ")
             or words not in evalue
             or "\n" in evalue
         ):
@@ -183,6 +185,7 @@ def test_bad_options_in_a_kernel(kernel):  # noqa: F811
             or error.get("ename") != "UsageError"
             or _internal_frames(error.get("traceback") or [])
             or words not in evalue
+            or not evalue.startswith("%%tune: ")
             or "\n" in evalue.strip()
         ):
             problems.append((name, reply.status, error, reply.stderr))
