@@ -19,10 +19,9 @@ from typing import Any, Protocol
 
 from . import context
 from .annotations import tune
-from .program import RUNTIME_NAME, Program
+from .program import CELL_FILENAME, RUNTIME_NAME, Program
 
 COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
-CELL_FILENAME = "<tune cell>"
 
 
 class ObjectiveError(ValueError):
@@ -138,11 +137,15 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
+def _in_cell(filename: str) -> bool:
+    return filename.startswith(CELL_FILENAME[:-1])
+
+
 def describe_error(exc: BaseException) -> str:
     """``Type: message (line N)`` with the innermost line of the cell, if any."""
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == CELL_FILENAME:
+        if _in_cell(frame.filename):
             line = frame.lineno
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{text} (line {line})" if line else text
@@ -185,7 +188,7 @@ def run_trial(
 def _cell_traceback(exc: BaseException) -> list[str]:
     """The traceback from the cell's frames down, without hpmagic's own frames."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != CELL_FILENAME:
+    while tb is not None and not _in_cell(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next
     return traceback.format_exception(type(exc), exc, tb)
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import linecache
 import re
 import tokenize
 from dataclasses import dataclass, field
 
 RUNTIME_NAME = "__hpmagic__"
+#: code compiled from a cell has a filename starting like this (tracebacks find its frames by it)
+CELL_FILENAME = "<tune cell>"
 
 #: positional parameters of every distribution, in order
 SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -183,7 +186,7 @@ class _Parser:
     # -- parsing -----------------------------------------------------------------
     def parse(self) -> ast.Module:
         try:
-            tree = ast.parse(self.source, filename="<tune cell>")
+            tree = ast.parse(self.source, filename=CELL_FILENAME)
         except SyntaxError as exc:
             line = (exc.lineno or 1) + self.offset
             raise ProgramError(f"syntax error: {exc.msg}", line) from None
@@ -538,6 +541,17 @@ def _score_hint(last: ast.expr) -> bool:
     return False
 
 
+def _register_source(source: str, first_line: int) -> str:
+    """A filename for the cell's code whose lines tracebacks can show (as IPython does)."""
+    digest = hashlib.sha1(f"{first_line}:{source}".encode()).hexdigest()[:12]
+    filename = f"{CELL_FILENAME[:-1]} {digest}>"
+    lines = ["\n"] * (first_line - 1) + source.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    return filename
+
+
 def parse(source: str, first_line: int = 1) -> Program:
     """Parse a cell. ``first_line`` is the line number the user sees for its first line."""
     parser = _Parser(source, first_line)
@@ -553,7 +567,7 @@ def parse(source: str, first_line: int = 1) -> Program:
         ast.increment_lineno(rewritten, parser.offset)
     body = ast.Module(body=rewritten.body[:-1], type_ignores=[])
     objective = ast.Expression(body=rewritten.body[-1].value)
-    filename = "<tune cell>"
+    filename = _register_source(source, first_line)
     try:
         body_code = compile(body, filename, "exec")
         objective_code = compile(objective, filename, "eval")

@@ -201,3 +201,12 @@ def test_best_params_only_show_active_labels():
     study = study_of(source, {"f": dict}, max_evals=15, seed=0).run().wait(60)
     assert study.best_params == {"m": "plain"}
     assert study.best_value == 0
+
+
+def test_a_failed_trial_keeps_a_traceback_with_the_cell_lines():
+    source = "a = 1\nb = tune.uniform(0, 1)\ndef f(v):\n    return v / 0\nc = f(b)\nc"
+    trial = study_of(source, first_line=2, max_evals=1).run().wait(60).trials[0]
+    assert trial.error == "ZeroDivisionError: float division by zero (line 5)"
+    assert "line 6" in trial.output and "c = f(b)" in trial.output
+    assert "return v / 0" in trial.output
+    assert "hpmagic" not in trial.output
