@@ -84,9 +84,14 @@ class TuneMagics(Magics):
         STUDIES[study.name] = study
         if options.out:
             self.shell.user_ns[options.out] = study
-        study.run()
-        if options.wait or wait_from_env():
-            study.wait()
+        wait = options.wait or wait_from_env()
+        try:
+            study.run()
+            if wait:
+                study.wait()
+        except KeyboardInterrupt:  # interrupting a waiting cell stops its run
+            study.stop()
+            raise
         return study
 
     @line_magic

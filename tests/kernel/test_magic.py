@@ -159,3 +159,25 @@ def test_hpmagic_wait_blocks(tmp_path):
         assert other.value("s.running, len(s.trials)") == (False, 3)
     finally:
         other.shutdown()
+
+
+def test_interrupting_a_waiting_cell_stops_its_run(kernel, tmp_path):
+    marker = tmp_path / "started"
+    cell = (
+        "%%tune -n 50 --wait -o s9\nimport time\n"
+        f"open({str(marker)!r}, 'w').close()\ntime.sleep(0.3)\nx = tune.uniform(0, 1)\nx"
+    )
+    msg_id = kernel.kc.execute(cell)
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the first trial never started"
+        time.sleep(0.02)
+    kernel.km.interrupt_kernel()
+    reply = kernel.kc.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kernel.kc.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    kernel.execute("s9.wait(30)")
+    n, reason = kernel.value("len(s9.trials), s9.end_reason")
+    assert reason == "stopped" and n <= 2
