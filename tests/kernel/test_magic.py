@@ -124,14 +124,18 @@ def test_help_shows_the_options(kernel):
 
 
 def test_failed_trials_appear_with_messages(kernel):
-    cell = "%%tune -n 6 --wait -o s6\nx = tune.uniform(0, 1)\nif x > 0.5:\n    raise ValueError('too big')\nx"
+    kernel.execute("import itertools\ncounter = itertools.count()")
+    cell = (
+        "%%tune -n 6 --wait -o s6\nx = tune.uniform(0, 1)\n"
+        "if next(counter) % 2:\n    raise ValueError('odd trial')\nx"
+    )
     reply = kernel.execute(cell)
     assert reply.status == "ok", reply.error_text
-    trials = kernel.value("[(t.params['x'], t.state, t.error) for t in s6.trials]")
+    trials = kernel.value("[(t.number, t.state, t.error) for t in s6.trials]")
     assert len(trials) == 6
-    for x, state, error in trials:
-        if x > 0.5:
-            assert state == "failed" and error == "ValueError: too big (line 4)"
+    for number, state, error in trials:
+        if number % 2:
+            assert state == "failed" and error == "ValueError: odd trial (line 4)"
         else:
             assert state == "complete" and error is None
     assert kernel.value("s6.end_reason") == "completed"
