@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from hpmagic import Options, create_study
+from hpmagic import Options, create_study, tune
 from hpmagic.program import parse
 from hpmagic.search import Search
 from hpmagic.space import Space, SpaceError
@@ -176,3 +176,29 @@ def test_choice_over_a_numpy_array_shows_plain_numbers():
     )
     assert study.space == {"k": [1, 2, 3]}
     assert all(type(t.params["k"]) is int and t.value == t.params["k"] for t in study.trials)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "tune.uniform(-1, 4)",
+        "tune.loguniform(1e-5, 1e-1)",
+        "tune.quniform(0, 10, 3)",
+        "tune.quniform(0.0, 1.0, 0.3)",
+        "tune.int(1, 4)",
+        "tune.int(-3, 8)",
+        "tune.logint(1, 100)",
+        "tune.logint(2, 9)",
+        "tune.normal(1.5, 2)",
+        "tune.lognormal(0.5, 1)",
+        "tune.choice(['a', 'b'])",
+        "tune.uniform(0, 1, default=0.25)",
+        "tune.int(1, 9, default=7)",
+        "tune.choice([1, 2, 3], default=3)",
+    ],
+)
+def test_the_default_in_a_study_is_what_the_cell_gives_outside(call: str):
+    space = build(f"v = {call}\n0")
+    inside = space.user_params(space.defaults())["v"]
+    outside = eval(call, {"tune": tune})
+    assert inside == pytest.approx(outside) and type(inside) is type(outside)
