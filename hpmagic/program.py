@@ -189,6 +189,13 @@ class _Parser:
             tree = ast.parse(self.source, filename=CELL_FILENAME)
         except SyntaxError as exc:
             line = (exc.lineno or 1) + self.offset
+            text = (exc.text or "").strip()
+            if text[:1] in ("%", "!") or text.endswith("?"):
+                raise ProgramError(
+                    f"syntax error: IPython syntax ({text[:40]!r}) cannot be used in a %%tune cell; "
+                    "the cell must be plain Python",
+                    line,
+                ) from None
             raise ProgramError(f"syntax error: {exc.msg}", line) from None
         if not tree.body:
             raise ProgramError(
@@ -445,6 +452,18 @@ class _Parser:
                 label = _target_label(target)
                 if label:
                     return label
+            return None
+        if isinstance(parent, ast.Tuple):  # a, b = tune.x(...), tune.y(...)
+            owner = self.parent.get(id(parent))
+            if (
+                isinstance(owner, ast.Assign)
+                and owner.value is parent
+                and len(owner.targets) == 1
+                and isinstance(owner.targets[0], (ast.Tuple, ast.List))
+                and len(owner.targets[0].elts) == len(parent.elts)
+            ):
+                position = next(i for i, e in enumerate(parent.elts) if e is node)
+                return _target_label(owner.targets[0].elts[position])
             return None
         if isinstance(parent, ast.NamedExpr) and parent.value is node:
             return parent.target.id

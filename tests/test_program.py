@@ -27,6 +27,7 @@ def labels(source: str) -> list[str]:
         ("x = f(y=tune.uniform(0, 1, name='z'))\nx", ["z"]),
         ("(w := tune.uniform(0, 1))\nw", ["w"]),
         ("a = b = tune.int(0, 3)\na", ["a"]),
+        ("a, b = tune.int(0, 3), tune.uniform(0, 1)\na", ["a", "b"]),
         ("f(a=tune.int(0, 3), b=g(c=tune.choice(['x', 'y'])))\n1", ["a", "c"]),
     ],
 )
