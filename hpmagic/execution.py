@@ -100,7 +100,8 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
         )
     value = float(result)
     if not math.isfinite(value):
-        raise ObjectiveError(f"the objective is {value}: it must be a finite number")
+        what = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
+        raise ObjectiveError(f"the objective is {what}: it must be a finite number")
     return value, extras, key
 
 

@@ -291,7 +291,9 @@ class Study:
                     number = self._next_number()
                     raw = self._search_for_ask().ask(number)
                     self.n_started += 1
-                values = {d.key: self._space.runtime_value(d.key, raw) for d in self._space.active(raw)}
+                    # the space the point came from (refine() may swap it at any moment)
+                    space = self._space
+                values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
                 job = TrialJob(number, values)
                 future = executor.submit(job, self._report_hook(number))
                 inflight[future] = (number, raw)
