@@ -12,6 +12,7 @@ is chosen). Nothing here evaluates user code or knows about IPython or hyperopt.
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import io
 import linecache
@@ -346,7 +347,9 @@ class _Parser:
     ) -> Site:
         if kind not in SIGNATURES:
             known = ", ".join(f"tune.{k}" for k in (*KINDS, "report"))
-            raise self.error(f"unknown annotation tune.{kind}; known: {known}", node)
+            close = difflib.get_close_matches(kind, KINDS, n=1)
+            hint = f"did you mean tune.{close[0]}? " if close else ""
+            raise self.error(f"unknown annotation tune.{kind}; {hint}known: {known}", node)
         params = SIGNATURES[kind]
         where = f"tune.{kind}"
         args: dict[str, ast.expr] = {}

@@ -21,7 +21,12 @@ NAMESPACE_SETUP = "n_features = 4\nsizes = [8, 16]\n"
 
 # (id, cell body without the %%tune line, user-visible line, words the message must contain)
 CELLS = [
-    ("unknown-distribution", "x = tune.unifrom(0, 1)\nx", 2, "unknown annotation tune.unifrom"),
+    (
+        "unknown-distribution",
+        "x = tune.unifrom(0, 1)\nx",
+        2,
+        "unknown annotation tune.unifrom; did you mean tune.uniform?",
+    ),
     ("unknown-kind-deep", "a = 1\nb = f(depth=tune.gauss(0, 1))\nb", 3, "unknown annotation tune.gauss"),
     ("loguniform-zero", "lr = tune.loguniform(0, 1)\nlr", 2, "> 0"),
     ("loguniform-negative", "lr = tune.loguniform(-1, 1)\nlr", 2, "> 0"),
