@@ -88,6 +88,8 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
             )
         extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
         result = result[key]
+    if result is None and key is not None:
+        raise ObjectiveError(f"the objective's '{key}' is None; it must be a number")
     if result is None:
         raise ObjectiveError(
             "the objective is None: the cell's last line must be an expression giving a number "
@@ -95,9 +97,8 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
         )
     result = _scalar(result)
     if isinstance(result, bool) or not isinstance(result, numbers.Real):
-        raise ObjectiveError(
-            f"the objective must be a number, got {type(result).__name__}: {_short(repr(result))}"
-        )
+        what = f"the objective's '{key}'" if key else "the objective"
+        raise ObjectiveError(f"{what} must be a number, got {type(result).__name__}: {_short(repr(result))}")
     value = float(result)
     if not math.isfinite(value):
         what = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
