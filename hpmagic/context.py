@@ -13,7 +13,7 @@ import operator
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TextIO
 
 _local = threading.local()
@@ -49,6 +49,25 @@ class TrialContext:
         self.reports.append((step, number))
         if self._on_report is not None and self._on_report(number, step):
             raise TrialPruned(f"pruned at step {step} (value {number:g})")
+
+
+#: context-manager factories entered around every trial in this process (see add_trial_hook)
+_trial_hooks: list[Callable[[], AbstractContextManager[Any]]] = []
+
+
+def add_trial_hook(factory: Callable[[], AbstractContextManager[Any]]) -> None:
+    """Enter ``factory()`` around every trial run in this process, in the trial's thread.
+
+    The IPython layer uses this to keep a trial's rich displays out of other cells.
+    """
+    with _install_lock:
+        if factory not in _trial_hooks:
+            _trial_hooks.append(factory)
+
+
+def trial_hooks() -> list[Callable[[], AbstractContextManager[Any]]]:
+    with _install_lock:
+        return list(_trial_hooks)
 
 
 def current() -> TrialContext | None:

@@ -14,6 +14,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -165,8 +166,10 @@ def run_trial(
     namespace.setdefault("tune", tune)
     ctx = context.TrialContext(on_report)
     outcome = TrialOutcome(state=FAILED, started=time.time())
-    with context.capture() as out, context.trial_context(ctx):
+    with context.capture() as out, context.trial_context(ctx), ExitStack() as hooks:
         try:
+            for hook in context.trial_hooks():
+                hooks.enter_context(hook())
             exec(program.body, namespace)  # noqa: S102 - the user's own cell
             result = eval(program.objective, namespace)  # noqa: S307
             outcome.value, outcome.extras, outcome.key = interpret(result)

@@ -7,12 +7,16 @@ the core (:func:`hpmagic.study.create_study` and the study object).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from . import context
 from .annotations import tune
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
@@ -160,7 +164,35 @@ def find_study(name: str = "") -> Study:
     return STUDIES[name]
 
 
+@contextmanager
+def displays_as_text() -> Iterator[None]:
+    """In a trial's thread: ``display()`` / ``clear_output()`` never reach another cell.
+
+    ipykernel publishes rich output to whichever cell is executing; while a trial
+    runs, its displays become text in the trial's output instead.
+    """
+    shell = InteractiveShell.instance() if InteractiveShell.initialized() else None
+    publisher = getattr(shell, "display_pub", None)
+    if publisher is None or not hasattr(publisher, "register_hook"):
+        yield
+        return
+
+    def hook(msg: dict[str, Any]) -> None:
+        if msg.get("msg_type") in ("display_data", "update_display_data"):
+            text = msg.get("content", {}).get("data", {}).get("text/plain")
+            if text:
+                print(text)  # the trial's captured stdout
+        return None
+
+    publisher.register_hook(hook)
+    try:
+        yield
+    finally:
+        publisher.unregister_hook(hook)
+
+
 def load(ipython: Any) -> None:
+    context.add_trial_hook(displays_as_text)
     ipython.register_magics(TuneMagics)
     ipython.user_ns.setdefault("tune", tune)
 

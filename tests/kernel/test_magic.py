@@ -185,3 +185,24 @@ def test_interrupting_a_waiting_cell_stops_its_run(kernel, tmp_path):
     kernel.execute("s9.wait(30)")
     n, reason = kernel.value("len(s9.trials), s9.end_reason")
     assert reason == "stopped" and n <= 2
+
+
+def test_displays_of_trials_never_reach_other_cells(kernel):
+    cell = (
+        "%%tune -n 4 -o s10\nimport time\nfrom IPython.display import display, clear_output\n"
+        "x = tune.uniform(0, 1)\nfor i in range(4):\n    display('TRIAL-DISPLAY')\n"
+        "    clear_output(wait=True)\n    time.sleep(0.05)\nx"
+    )
+    reply = kernel.execute(cell)
+    assert reply.status == "ok", reply.error_text
+    for _ in range(20):
+        other = kernel.execute(
+            "from IPython.display import display\nimport time\ndisplay('mine')\ntime.sleep(0.1)\ns10.running"
+        )
+        assert [d.get("text/plain") for d in other.displays] == ["'mine'", other.result]
+        if other.result == "False":
+            break
+    kernel.execute("s10.wait(30)")
+    outputs = kernel.value("[t.output for t in s10.trials]")
+    assert len(outputs) == 4 and all(o.count("'TRIAL-DISPLAY'") == 4 for o in outputs)
+    assert kernel.value("[t.state for t in s10.trials]") == ["complete"] * 4
