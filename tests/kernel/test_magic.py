@@ -206,3 +206,20 @@ def test_displays_of_trials_never_reach_other_cells(kernel):
     outputs = kernel.value("[t.output for t in s10.trials]")
     assert len(outputs) == 4 and all(o.count("'TRIAL-DISPLAY'") == 4 for o in outputs)
     assert kernel.value("[t.state for t in s10.trials]") == ["complete"] * 4
+
+
+def test_warnings_and_logging_of_trials_stay_with_the_trial(kernel):
+    cell = (
+        "%%tune -n 3 --wait -o s11\nimport logging, warnings\nx = tune.uniform(0, 1)\n"
+        "warnings.warn('careful ' + str(x))\nlogging.getLogger('hpmagic.test').warning('logged')\nx"
+    )
+    reply = kernel.execute(cell)
+    assert reply.status == "ok", reply.error_text
+    assert "careful" not in reply.stderr + reply.stdout and "logged" not in reply.stderr
+    for output, x in kernel.value("[(t.output, t.params['x']) for t in s11.trials]"):
+        assert f"careful {x}" in output and "logged" in output
+    # the kernel's own warnings and logging still show in the cell that makes them
+    reply = kernel.execute(
+        "import logging, warnings\nwarnings.warn('mine')\nlogging.getLogger('t').warning('me')"
+    )
+    assert "mine" in reply.stderr and "me" in reply.stderr
