@@ -171,6 +171,7 @@ class _Parser:
         self.site_of_node: dict[int, Site] = {}
         self.comments: dict[int, tuple[str, int]] = {}
         self.used_comments: set[int] = set()
+        self._segment_source: str | None = None  # set while reading a '# tune:' comment
         self.parent: dict[int, ast.AST] = {}
 
     def line(self, node: ast.AST) -> int:
@@ -182,7 +183,8 @@ class _Parser:
         return ProgramError(message, self.line(node) if node is not None else None)
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+        source = self._segment_source or self.source
+        return ast.get_source_segment(source, node) or ast.unparse(node)
 
     # -- parsing -----------------------------------------------------------------
     def parse(self) -> ast.Module:
@@ -311,8 +313,9 @@ class _Parser:
                 f"the '# tune:' comment must name a distribution, e.g. uniform(0, 1); got {text!r}",
                 node,
             )
-        if expr.func.id == "choice":
-            raise self.error("'# tune: choice(...)' is not supported; use tune.choice([...])", node)
+        for sub in ast.walk(expr):
+            if sub is not expr and _is_tune_call(sub):
+                raise self.error("a '# tune:' comment cannot hold another annotation", node)
         call = ast.Call(
             func=ast.Attribute(value=ast.Name(id="tune", ctx=ast.Load()), attr=expr.func.id),
             args=expr.args,
@@ -323,9 +326,18 @@ class _Parser:
         if any(k.arg == "default" for k in expr.keywords):
             raise self.error("the comment form takes its default from the assigned literal", node)
         call.keywords.append(ast.keyword(arg="default", value=node.value))
-        site = self._site(call, expr.func.id, context, label=node.targets[0].id, node_for_span=node.value)
+        self._segment_source = text  # option source texts come from the comment
+        try:
+            site = self._site(call, expr.func.id, context, label=node.targets[0].id, node_for_span=node.value)
+        finally:
+            self._segment_source = None
         site.comment_form = True
-        self.site_of_node[id(node.value)] = site
+        for sub in ast.walk(expr):  # the comment's code runs on the assignment's line
+            if hasattr(sub, "lineno"):
+                ast.copy_location(sub, node.value)
+        ast.copy_location(call, node.value)
+        node.value = call  # the rewriter replaces the call like any annotation
+        self.site_of_node[id(call)] = site
         return True
 
     @staticmethod

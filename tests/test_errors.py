@@ -75,6 +75,8 @@ CELLS = [
     ("comment-not-call", "lr = 0.01  # tune: 5\nlr", 2, "must name a distribution"),
     ("comment-unknown", "lr = 0.01  # tune: logunifrom(1e-4, 1e-1)\nlr", 2, "unknown annotation"),
     ("comment-default-outside", "lr = 0.5  # tune: loguniform(1e-4, 1e-1)\nlr", 2, "outside the range"),
+    ("comment-choice-default", "x = 1\nopt = 'rmsprop'  # tune: choice(['adam', 'sgd'])\nx", 3, "not one of"),
+    ("comment-nested", "lr = 0.1  # tune: uniform(0, tune.uniform(1, 2))\nlr", 2, "another annotation"),
     ("comment-stray", "x = tune.uniform(0, 1)\n# tune: uniform(0, 1)\nx", 3, "# tune:"),
     ("annotation-in-bound", "y = tune.uniform(0, tune.uniform(1, 2))\ny", 2, "bound cannot itself"),
     ("undefined-bound", "k = tune.int(1, n_feature)\nk", 2, "n_feature"),

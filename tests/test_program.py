@@ -148,3 +148,25 @@ def test_tune_outside_a_cell_returns_defaults():
 def test_comment_form_accepts_the_tune_prefix():
     program = parse("lr = 0.01  # tune: tune.loguniform(1e-4, 1e-1)\nlr")
     assert [(s.label, s.kind) for s in program.sites] == [("lr", "loguniform")]
+
+
+def test_comment_form_choice():
+    source = 'opt = "adam"  # tune: choice(["adam", "sgd", make()])\nk = 3  # tune: int(1, 5)\nf"{opt}-{k}"'
+    program = parse(source, first_line=2)
+    opt = program.sites[0]
+    assert (opt.label, opt.kind, opt.line) == ("opt", "choice", 2)
+    assert [o.source for o in opt.options] == ['"adam"', '"sgd"', "make()"]
+    space = Space.build(program, {})
+    assert space.user_params(space.defaults()) == {"opt": "adam", "k": 3}
+    calls: list[int] = []
+
+    def make() -> str:
+        calls.append(1)
+        return "made"
+
+    values = {"opt": 2, "k": 4}
+    outcome = run_trial(program, TrialJob(0, values), {"make": make})
+    assert outcome.error == "the objective must be a number, got str: 'made-4'"
+    assert calls == [1]
+    outcome = run_trial(program, TrialJob(1, {"opt": 1, "k": 1}), {"make": make})
+    assert "'sgd-1'" in outcome.error and calls == [1]  # options are lazy here too
