@@ -15,6 +15,7 @@ literal option or its source text, always JSON.
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
 from dataclasses import dataclass, field
@@ -373,7 +374,6 @@ def _midpoint(dim: Dimension) -> Any:
 
 def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:
     def evaluate(node: Any, what: str) -> Any:
-        import ast
 
         try:
             code = compile(ast.Expression(body=node), "<tune bound>", "eval")
@@ -408,7 +408,15 @@ def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimen
             dim.options = [_record(v) for v in values]
         dim.allowed = list(range(len(dim.options)))
         dim.default = 0
-        if site.default is not None:
+        written = ast.unparse(site.default) if site.default is not None else None
+        same_text = [
+            i
+            for i, o in enumerate(site.options or [])
+            if not o.is_literal and ast.unparse(ast.parse(o.source, mode="eval").body) == written
+        ]
+        if same_text:  # default=SVC() names the option written SVC()
+            dim.default = same_text[0]
+        elif site.default is not None:
             wanted = evaluate(site.default, "default")
             candidates = dim.values if dim.values is not None else dim.options
             matches = [i for i, o in enumerate(candidates) if _same(o, wanted)]

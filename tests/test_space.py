@@ -202,3 +202,10 @@ def test_the_default_in_a_study_is_what_the_cell_gives_outside(call: str):
     inside = space.user_params(space.defaults())["v"]
     outside = eval(call, {"tune": tune})
     assert inside == pytest.approx(outside) and type(inside) is type(outside)
+
+
+def test_a_choice_default_may_name_an_option_by_its_code():
+    space = build("m = tune.choice([f(1), f(2), 'x'], default=f(2))\nm", {"f": lambda v: object()})
+    assert space.user_params(space.defaults()) == {"m": "f(2)"}
+    space = build("m = tune.choice([f(1), 'x'], default='x')\nm", {"f": lambda v: object()})
+    assert space.user_params(space.defaults()) == {"m": "x"}
