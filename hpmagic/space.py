@@ -253,12 +253,7 @@ class Space:
             elif dim.kind in INT_KINDS:
                 raw[key] = int(min(max(round(float(v)), dim.low), dim.high))
             elif dim.kind == "quniform":
-                x = min(max(float(v), dim.low), dim.high)
-                x = round(round(x / dim.q) * dim.q, 12)
-                if x > dim.high:
-                    x -= dim.q
-                if x < dim.low:
-                    x += dim.q
+                x = multiple_in_range(float(v), dim.low, dim.high, dim.q)
                 raw[key] = int(round(x)) if dim.as_int else x
             else:
                 raw[key] = float(v)
@@ -366,10 +361,21 @@ def _midpoint(dim: Dimension) -> Any:
     if dim.kind in INT_KINDS:
         return int(min(max(round(mid), lo), hi))
     if dim.kind == "quniform":
-        x = lo + round((mid - lo) / dim.q) * dim.q
-        x = min(max(x, lo), hi)
+        x = multiple_in_range(mid, lo, hi, dim.q)
         return int(round(x)) if dim.as_int else x
     return mid
+
+
+def multiple_in_range(x: float, low: float, high: float, q: float) -> float:
+    """The multiple of ``q`` nearest to ``x`` that lies in [low, high] (quniform's values)."""
+    if low == high:
+        return low
+    x = round(round(min(max(x, low), high) / q) * q, 12)
+    if x > high:
+        x = round(x - q, 12)
+    if x < low:
+        x = round(x + q, 12)
+    return x
 
 
 def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:

@@ -70,6 +70,14 @@ def test_quniform_is_int_when_all_arguments_are_ints():
     assert set(floats) == {0.0, 0.25, 0.5, 0.75, 1.0}
 
 
+def test_quniform_values_are_multiples_of_q():
+    space = build("q = tune.quniform(1, 10, 3)\nq")
+    assert set(p["q"] for p in sample(space, 200)) == {3, 6, 9}
+    assert space.user_params(space.defaults()) == {"q": 6}
+    floats = {p["q"] for p in sample(build("q = tune.quniform(0.05, 0.95, 0.2)\nq"), 200)}
+    assert floats == {0.2, 0.4, 0.6, 0.8}
+
+
 def test_choice_gives_the_value_never_an_index():
     source = "m = tune.choice([10, 'b', None, sizes])\nrecord(m)\n0"
     seen: list = []
@@ -185,6 +193,8 @@ def test_choice_over_a_numpy_array_shows_plain_numbers():
         "tune.loguniform(1e-5, 1e-1)",
         "tune.quniform(0, 10, 3)",
         "tune.quniform(0.0, 1.0, 0.3)",
+        "tune.quniform(1, 10, 3)",
+        "tune.quniform(0.05, 0.95, 0.2)",
         "tune.int(1, 4)",
         "tune.int(-3, 8)",
         "tune.logint(1, 100)",
