@@ -39,8 +39,9 @@ class Tune:
         """Uniform on [low, high], rounded to a multiple of q (an int if all are ints)."""
         if default is not None:
             return default
-        x = low + round((_mid(low, high) - low) / q) * q
-        x = min(max(x, low), high)
+        from .space import multiple_in_range
+
+        x = multiple_in_range(_mid(low, high), low, high, q)
         return int(round(x)) if all(isinstance(v, int) for v in (low, high, q)) else x
 
     def int(self, low: int, high: int, *, default: int | None = None, name: str | None = None) -> int:

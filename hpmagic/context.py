@@ -9,10 +9,11 @@ has a capture target writes there, every other thread writes where it always did
 from __future__ import annotations
 
 import io
+import operator
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TextIO
 
 _local = threading.local()
@@ -34,13 +35,39 @@ class TrialContext:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise TypeError(f"tune.report needs a number, got {type(value).__name__}") from None
+            raise TypeError(
+                f"tune.report needs a number, got {type(value).__name__}: {value!r:.60}"
+            ) from None
         if step is None:
             step = self.reports[-1][0] + 1 if self.reports else 0
-        step = int(step)
+        try:
+            step = operator.index(step)
+        except TypeError:
+            if not (isinstance(step, float) and step.is_integer()):
+                raise TypeError(f"tune.report: step must be an integer, got {step!r}") from None
+            step = int(step)
         self.reports.append((step, number))
         if self._on_report is not None and self._on_report(number, step):
             raise TrialPruned(f"pruned at step {step} (value {number:g})")
+
+
+#: context-manager factories entered around every trial in this process (see add_trial_hook)
+_trial_hooks: list[Callable[[], AbstractContextManager[Any]]] = []
+
+
+def add_trial_hook(factory: Callable[[], AbstractContextManager[Any]]) -> None:
+    """Enter ``factory()`` around every trial run in this process, in the trial's thread.
+
+    The IPython layer uses this to keep a trial's rich displays out of other cells.
+    """
+    with _install_lock:
+        if factory not in _trial_hooks:
+            _trial_hooks.append(factory)
+
+
+def trial_hooks() -> list[Callable[[], AbstractContextManager[Any]]]:
+    with _install_lock:
+        return list(_trial_hooks)
 
 
 def current() -> TrialContext | None:
@@ -58,7 +85,12 @@ def trial_context(ctx: TrialContext) -> Iterator[TrialContext]:
 
 
 class _Router(io.TextIOBase):
-    """A stand-in for sys.stdout/stderr that sends each thread's writes to its target."""
+    """A stand-in for sys.stdout/stderr that sends each thread's writes to its target.
+
+    Threads without a capture target (the kernel's own, other cells' threads) write
+    to the stream that was there before, and see its attributes (``encoding``,
+    ``fileno()``, ipykernel's ``echo`` ...) as if nothing had been installed.
+    """
 
     def __init__(self, original: TextIO, attr: str) -> None:
         self._original = original
@@ -80,7 +112,42 @@ class _Router(io.TextIOBase):
             target.flush()
 
     def isatty(self) -> bool:
+        return bool(getattr(self._target(), "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self._original.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
         return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Closing sys.stdout must not close the kernel's stream."""
+
+    @property
+    def closed(self) -> bool:  # type: ignore[override]
+        return bool(getattr(self._original, "closed", False))
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._original, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._original, "errors", None)
+
+    @property
+    def newlines(self) -> Any:
+        return None
+
+    @property
+    def name(self) -> str:
+        return getattr(self._original, "name", f"<{self._attr}>")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)

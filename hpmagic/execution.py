@@ -14,15 +14,15 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import context
 from .annotations import tune
-from .program import RUNTIME_NAME, Program
+from .program import CELL_FILENAME, RUNTIME_NAME, Program
 
 COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
-CELL_FILENAME = "<tune cell>"
 
 
 class ObjectiveError(ValueError):
@@ -89,14 +89,35 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
             )
         extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
         result = result[key]
-    if isinstance(result, bool) or not isinstance(result, numbers.Real):
+    if result is None and key is not None:
+        raise ObjectiveError(f"the objective's '{key}' is None; it must be a number")
+    if result is None:
         raise ObjectiveError(
-            f"the objective must be a number, got {type(result).__name__}: {_short(repr(result))}"
+            "the objective is None: the cell's last line must be an expression giving a number "
+            "(or a dict with 'loss' or 'score'), not a call that returns nothing"
         )
+    result = _scalar(result)
+    if isinstance(result, bool) or not isinstance(result, numbers.Real):
+        what = f"the objective's '{key}'" if key else "the objective"
+        raise ObjectiveError(f"{what} must be a number, got {type(result).__name__}: {_short(repr(result))}")
     value = float(result)
     if not math.isfinite(value):
-        raise ObjectiveError(f"the objective is {value}")
+        what = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
+        raise ObjectiveError(f"the objective is {what}: it must be a finite number")
     return value, extras, key
+
+
+def _scalar(result: Any) -> Any:
+    """A one-element array or tensor (numpy, torch, pandas ...) as its Python number."""
+    if isinstance(result, numbers.Real):
+        return result
+    shape, item = getattr(result, "shape", None), getattr(result, "item", None)
+    try:
+        if callable(item) and shape is not None and math.prod(shape) == 1:
+            return item()
+    except (TypeError, ValueError):
+        pass
+    return result
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -110,19 +131,24 @@ def _jsonable(value: Any) -> Any:
         try:
             value = value.item()
         except (TypeError, ValueError):
-            pass
+            if callable(getattr(value, "tolist", None)):
+                value = value.tolist()
     try:
-        json.dumps(value)
+        json.dumps(value, allow_nan=False)
         return value
     except (TypeError, ValueError):
         return repr(value)
+
+
+def _in_cell(filename: str) -> bool:
+    return filename.startswith(CELL_FILENAME[:-1])
 
 
 def describe_error(exc: BaseException) -> str:
     """``Type: message (line N)`` with the innermost line of the cell, if any."""
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == CELL_FILENAME:
+        if _in_cell(frame.filename):
             line = frame.lineno
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{text} (line {line})" if line else text
@@ -140,8 +166,10 @@ def run_trial(
     namespace.setdefault("tune", tune)
     ctx = context.TrialContext(on_report)
     outcome = TrialOutcome(state=FAILED, started=time.time())
-    with context.capture() as out, context.trial_context(ctx):
+    with context.capture() as out, context.trial_context(ctx), ExitStack() as hooks:
         try:
+            for hook in context.trial_hooks():
+                hooks.enter_context(hook())
             exec(program.body, namespace)  # noqa: S102 - the user's own cell
             result = eval(program.objective, namespace)  # noqa: S307
             outcome.value, outcome.extras, outcome.key = interpret(result)
@@ -153,11 +181,9 @@ def run_trial(
             out.write(f"[hpmagic] {exc}\n")
         except ObjectiveError as exc:
             outcome.error = str(exc)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a trial's error is data
+        except BaseException as exc:  # noqa: BLE001 - a trial's error (even SystemExit) is data
             outcome.error = describe_error(exc)
             out.write("".join(_cell_traceback(exc)))
-        except KeyboardInterrupt:
-            outcome.error = "KeyboardInterrupt"
     outcome.ended = time.time()
     outcome.output = out.getvalue()
     outcome.reports = list(ctx.reports)
@@ -167,7 +193,7 @@ def run_trial(
 def _cell_traceback(exc: BaseException) -> list[str]:
     """The traceback from the cell's frames down, without hpmagic's own frames."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != CELL_FILENAME:
+    while tb is not None and not _in_cell(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next
     return traceback.format_exception(type(exc), exc, tb)
 

@@ -7,12 +7,16 @@ the core (:func:`hpmagic.study.create_study` and the study object).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from . import context
 from .annotations import tune
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
@@ -79,16 +83,20 @@ class TuneMagics(Magics):
         'score'). The cell returns at once and shows a live dashboard; the study object
         is the cell's result.
         """
-        args = parse_argstring(self.tune, line)
-        options = options_from_args(args)
+        options = options_from_args(parse_options(self.tune, line))
         study = build_study(cell, self.shell.user_ns, options)
         STUDIES.pop(study.name, None)
         STUDIES[study.name] = study
         if options.out:
             self.shell.user_ns[options.out] = study
-        study.run()
-        if options.wait or wait_from_env():
-            study.wait()
+        wait = options.wait or wait_from_env()
+        try:
+            study.run()
+            if wait:
+                study.wait()
+        except KeyboardInterrupt:  # interrupting a waiting cell stops its run
+            study.stop()
+            raise
         return study
 
     @line_magic
@@ -149,6 +157,14 @@ class TuneMagics(Magics):
         print(f"wrote {path}")
 
 
+def parse_options(magic: Any, line: str) -> Any:
+    """The option line as argparse sees it; a bad or unknown flag is one line naming %%tune."""
+    try:
+        return parse_argstring(magic, line)
+    except UsageError as exc:
+        raise UsageError(f"%%tune: {' '.join(str(exc).split())}") from None
+
+
 def options_from_args(args: Any) -> Options:
     try:
         return Options(
@@ -191,7 +207,36 @@ def find_study(name: str = "") -> Study:
     return STUDIES[name]
 
 
+@contextmanager
+def displays_as_text() -> Iterator[None]:
+    """In a trial's thread: ``display()`` / ``clear_output()`` never reach another cell.
+
+    ipykernel publishes rich output to whichever cell is executing; while a trial
+    runs, its displays become text in the trial's output instead.
+    """
+    shell = InteractiveShell.instance() if InteractiveShell.initialized() else None
+    publisher = getattr(shell, "display_pub", None)
+    if publisher is None or not hasattr(publisher, "register_hook"):
+        yield
+        return
+
+    def hook(msg: dict[str, Any]) -> None:
+        if msg.get("msg_type") in ("display_data", "update_display_data"):
+            text = msg.get("content", {}).get("data", {}).get("text/plain")
+            if text:
+                print(text)  # the trial's captured stdout
+        return None
+
+    publisher.register_hook(hook)
+    try:
+        yield
+    finally:
+        publisher.unregister_hook(hook)
+
+
 def load(ipython: Any) -> None:
+    context.add_trial_hook(displays_as_text)
+    context.install_router()  # now, so logging handlers made later write through it
     ipython.register_magics(TuneMagics)
     ipython.user_ns.setdefault("tune", tune)
 

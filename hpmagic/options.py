@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import os
 from dataclasses import dataclass, fields
 from typing import Any
@@ -55,7 +56,7 @@ class Options:
             raise OptionsError(f"--parallel must be at least 1, got {self.parallel}")
         if self.prune not in PRUNERS:
             raise OptionsError(f"--prune must be one of {', '.join(PRUNERS)}, got {self.prune!r}")
-        if self.out is not None and not self.out.isidentifier():
+        if self.out is not None and (not self.out.isidentifier() or keyword.iskeyword(self.out)):
             raise OptionsError(f"-o/--out must be a Python name, got {self.out!r}")
         return self
 

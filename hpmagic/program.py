@@ -12,13 +12,17 @@ is chosen). Nothing here evaluates user code or knows about IPython or hyperopt.
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import io
+import linecache
 import re
 import tokenize
 from dataclasses import dataclass, field
 
 RUNTIME_NAME = "__hpmagic__"
+#: code compiled from a cell has a filename starting like this (tracebacks find its frames by it)
+CELL_FILENAME = "<tune cell>"
 
 #: positional parameters of every distribution, in order
 SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -39,6 +43,7 @@ class ProgramError(ValueError):
     """A malformed cell or annotation; ``line`` is the cell line it concerns."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
+        message = " ".join(str(message).split())  # always one line
         self.message = message
         self.line = line
         super().__init__(f"line {line}: {message}" if line is not None else message)
@@ -166,6 +171,7 @@ class _Parser:
         self.site_of_node: dict[int, Site] = {}
         self.comments: dict[int, tuple[str, int]] = {}
         self.used_comments: set[int] = set()
+        self._segment_source: str | None = None  # set while reading a '# tune:' comment
         self.parent: dict[int, ast.AST] = {}
 
     def line(self, node: ast.AST) -> int:
@@ -177,17 +183,28 @@ class _Parser:
         return ProgramError(message, self.line(node) if node is not None else None)
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+        source = self._segment_source or self.source
+        return ast.get_source_segment(source, node) or ast.unparse(node)
 
     # -- parsing -----------------------------------------------------------------
     def parse(self) -> ast.Module:
         try:
-            tree = ast.parse(self.source, filename="<tune cell>")
+            tree = ast.parse(self.source, filename=CELL_FILENAME)
         except SyntaxError as exc:
             line = (exc.lineno or 1) + self.offset
+            text = (exc.text or "").strip()
+            if text[:1] in ("%", "!") or text.endswith("?"):
+                raise ProgramError(
+                    f"syntax error: IPython syntax ({text[:40]!r}) cannot be used in a %%tune cell; "
+                    "the cell must be plain Python",
+                    line,
+                ) from None
             raise ProgramError(f"syntax error: {exc.msg}", line) from None
         if not tree.body:
-            raise ProgramError("the cell is empty: it needs code that ends with the objective")
+            raise ProgramError(
+                "the cell is empty: it needs code with tune.* annotations that ends with the objective",
+                self.first_line,
+            )
         last = tree.body[-1]
         if not isinstance(last, ast.Expr):
             raise self.error(
@@ -201,6 +218,12 @@ class _Parser:
         self.parent = parents.parent
         self._walk(tree, context=None)
         self._check_comments_used()
+        if not self.sites:
+            raise self.error(
+                "nothing to tune: the cell has no tune.X(...) annotation and no '# tune:' comment, "
+                "e.g. max_depth=tune.int(2, 32)",
+                tree.body[0],
+            )
         return tree
 
     def _comments(self) -> dict[int, tuple[str, int]]:
@@ -278,13 +301,21 @@ class _Parser:
             expr = ast.parse(text, mode="eval").body
         except SyntaxError:
             raise self.error(f"cannot read the '# tune:' comment {text!r}", node) from None
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and isinstance(expr.func.value, ast.Name)
+            and expr.func.value.id == "tune"
+        ):  # '# tune: tune.uniform(0, 1)' says the same thing
+            expr.func = ast.Name(id=expr.func.attr, ctx=ast.Load())
         if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Name):
             raise self.error(
                 f"the '# tune:' comment must name a distribution, e.g. uniform(0, 1); got {text!r}",
                 node,
             )
-        if expr.func.id == "choice":
-            raise self.error("'# tune: choice(...)' is not supported; use tune.choice([...])", node)
+        for sub in ast.walk(expr):
+            if sub is not expr and _is_tune_call(sub):
+                raise self.error("a '# tune:' comment cannot hold another annotation", node)
         call = ast.Call(
             func=ast.Attribute(value=ast.Name(id="tune", ctx=ast.Load()), attr=expr.func.id),
             args=expr.args,
@@ -295,9 +326,18 @@ class _Parser:
         if any(k.arg == "default" for k in expr.keywords):
             raise self.error("the comment form takes its default from the assigned literal", node)
         call.keywords.append(ast.keyword(arg="default", value=node.value))
-        site = self._site(call, expr.func.id, context, label=node.targets[0].id, node_for_span=node.value)
+        self._segment_source = text  # option source texts come from the comment
+        try:
+            site = self._site(call, expr.func.id, context, label=node.targets[0].id, node_for_span=node.value)
+        finally:
+            self._segment_source = None
         site.comment_form = True
-        self.site_of_node[id(node.value)] = site
+        for sub in ast.walk(expr):  # the comment's code runs on the assignment's line
+            if hasattr(sub, "lineno"):
+                ast.copy_location(sub, node.value)
+        ast.copy_location(call, node.value)
+        node.value = call  # the rewriter replaces the call like any annotation
+        self.site_of_node[id(call)] = site
         return True
 
     @staticmethod
@@ -319,7 +359,9 @@ class _Parser:
     ) -> Site:
         if kind not in SIGNATURES:
             known = ", ".join(f"tune.{k}" for k in (*KINDS, "report"))
-            raise self.error(f"unknown annotation tune.{kind}; known: {known}", node)
+            close = difflib.get_close_matches(kind, KINDS, n=1)
+            hint = f"did you mean tune.{close[0]}? " if close else ""
+            raise self.error(f"unknown annotation tune.{kind}; {hint}known: {known}", node)
         params = SIGNATURES[kind]
         where = f"tune.{kind}"
         args: dict[str, ast.expr] = {}
@@ -426,6 +468,18 @@ class _Parser:
                 if label:
                     return label
             return None
+        if isinstance(parent, ast.Tuple):  # a, b = tune.x(...), tune.y(...)
+            owner = self.parent.get(id(parent))
+            if (
+                isinstance(owner, ast.Assign)
+                and owner.value is parent
+                and len(owner.targets) == 1
+                and isinstance(owner.targets[0], (ast.Tuple, ast.List))
+                and len(owner.targets[0].elts) == len(parent.elts)
+            ):
+                position = next(i for i, e in enumerate(parent.elts) if e is node)
+                return _target_label(owner.targets[0].elts[position])
+            return None
         if isinstance(parent, ast.NamedExpr) and parent.value is node:
             return parent.target.id
         if isinstance(parent, ast.Dict):
@@ -464,9 +518,9 @@ def _assign_keys(parser: _Parser) -> None:
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 if not _exclusive(a, b, parser.sites):
+                    where = f"lines {a.line} and {b.line}" if a.line != b.line else f"both on line {a.line}"
                     raise ProgramError(
-                        f"two annotations are labelled '{label}' (lines {a.line} and {b.line}); "
-                        "give one of them name='...'",
+                        f"two annotations are labelled '{label}' ({where}); give one of them name='...'",
                         b.line,
                     )
         if len(group) == 1:
@@ -521,6 +575,17 @@ def _score_hint(last: ast.expr) -> bool:
     return False
 
 
+def _register_source(source: str, first_line: int) -> str:
+    """A filename for the cell's code whose lines tracebacks can show (as IPython does)."""
+    digest = hashlib.sha1(f"{first_line}:{source}".encode()).hexdigest()[:12]
+    filename = f"{CELL_FILENAME[:-1]} {digest}>"
+    lines = ["\n"] * (first_line - 1) + source.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    return filename
+
+
 def parse(source: str, first_line: int = 1) -> Program:
     """Parse a cell. ``first_line`` is the line number the user sees for its first line."""
     parser = _Parser(source, first_line)
@@ -529,20 +594,26 @@ def parse(source: str, first_line: int = 1) -> Program:
     last = tree.body[-1]
     assert isinstance(last, ast.Expr)
     score_hint = _score_hint(last.value)
+    free_names = _free_names(tree)  # before rewriting: bounds read the namespace too
     rewritten = _Rewriter(parser.site_of_node).visit(tree)
     ast.fix_missing_locations(rewritten)
     if parser.offset:
         ast.increment_lineno(rewritten, parser.offset)
     body = ast.Module(body=rewritten.body[:-1], type_ignores=[])
     objective = ast.Expression(body=rewritten.body[-1].value)
-    filename = "<tune cell>"
+    filename = _register_source(source, first_line)
+    try:
+        body_code = compile(body, filename, "exec")
+        objective_code = compile(objective, filename, "eval")
+    except SyntaxError as exc:  # e.g. 'await' or 'yield' outside a function
+        raise ProgramError(f"syntax error: {exc.msg}", exc.lineno) from None
     return Program(
         source=source,
         sites=parser.sites,
-        body=compile(body, filename, "exec"),
-        objective=compile(objective, filename, "eval"),
+        body=body_code,
+        objective=objective_code,
         tree=rewritten,
         first_line=first_line,
-        free_names=_free_names(tree),
+        free_names=free_names,
         score_hint=score_hint,
     )

@@ -15,6 +15,7 @@ literal option or its source text, always JSON.
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
 from dataclasses import dataclass, field
@@ -97,8 +98,12 @@ def _number(value: Any, what: str, site: Site) -> float:
             f"tune.{site.kind}: {what} must be a number, got {type(value).__name__} {value!r}",
             site.line,
         )
-    if not math.isfinite(value):
-        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r}", site.line)
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite:
+        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r:.40}", site.line)
     return value
 
 
@@ -248,12 +253,7 @@ class Space:
             elif dim.kind in INT_KINDS:
                 raw[key] = int(min(max(round(float(v)), dim.low), dim.high))
             elif dim.kind == "quniform":
-                x = min(max(float(v), dim.low), dim.high)
-                x = round(round(x / dim.q) * dim.q, 12)
-                if x > dim.high:
-                    x -= dim.q
-                if x < dim.low:
-                    x += dim.q
+                x = multiple_in_range(float(v), dim.low, dim.high, dim.q)
                 raw[key] = int(round(x)) if dim.as_int else x
             else:
                 raw[key] = float(v)
@@ -361,15 +361,25 @@ def _midpoint(dim: Dimension) -> Any:
     if dim.kind in INT_KINDS:
         return int(min(max(round(mid), lo), hi))
     if dim.kind == "quniform":
-        x = lo + round((mid - lo) / dim.q) * dim.q
-        x = min(max(x, lo), hi)
+        x = multiple_in_range(mid, lo, hi, dim.q)
         return int(round(x)) if dim.as_int else x
     return mid
 
 
+def multiple_in_range(x: float, low: float, high: float, q: float) -> float:
+    """The multiple of ``q`` nearest to ``x`` that lies in [low, high] (quniform's values)."""
+    if low == high:
+        return low
+    x = round(round(min(max(x, low), high) / q) * q, 12)
+    if x > high:
+        x = round(x - q, 12)
+    if x < low:
+        x = round(x + q, 12)
+    return x
+
+
 def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:
     def evaluate(node: Any, what: str) -> Any:
-        import ast
 
         try:
             code = compile(ast.Expression(body=node), "<tune bound>", "eval")
@@ -391,6 +401,8 @@ def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimen
         else:
             values = evaluate(site.args["options"], "options")
             try:
+                if isinstance(values, (str, bytes, dict)):
+                    raise TypeError
                 values = list(values)
             except TypeError:
                 raise SpaceError(
@@ -402,7 +414,15 @@ def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimen
             dim.options = [_record(v) for v in values]
         dim.allowed = list(range(len(dim.options)))
         dim.default = 0
-        if site.default is not None:
+        written = ast.unparse(site.default) if site.default is not None else None
+        same_text = [
+            i
+            for i, o in enumerate(site.options or [])
+            if not o.is_literal and ast.unparse(ast.parse(o.source, mode="eval").body) == written
+        ]
+        if same_text:  # default=SVC() names the option written SVC()
+            dim.default = same_text[0]
+        elif site.default is not None:
             wanted = evaluate(site.default, "default")
             candidates = dim.values if dim.values is not None else dim.options
             matches = [i for i, o in enumerate(candidates) if _same(o, wanted)]
@@ -455,4 +475,12 @@ def _record(value: Any) -> Any:
     """How an evaluated option shows in params: JSON literals as they are, else repr."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
+    item = getattr(value, "item", None)
+    if getattr(value, "shape", None) == () and callable(item):  # a numpy scalar shows as its number
+        try:
+            plain = item()
+        except (TypeError, ValueError):
+            plain = None
+        if isinstance(plain, (str, bool, int, float)):
+            return plain
     return repr(value)

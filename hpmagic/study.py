@@ -10,6 +10,7 @@ and rebuilds the search from the trials that fit; ``run`` starts more trials.
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import threading
 import time
@@ -201,8 +202,10 @@ class Study:
         """Start ``n`` more trials in the background (the cell's ``-n`` by default)."""
         if n is None:
             n = self.options.max_evals or DEFAULT_MAX_EVALS
-        if not isinstance(n, int) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"run(n) needs a positive number of trials, got {n!r}")
+        n = int(n)
+        context.install_router()  # from the calling thread, before any trial prints
         with self._lock:
             if self.running:
                 raise RuntimeError(f"study '{self.name}' is already running; stop() or wait() first")
@@ -280,6 +283,7 @@ class Study:
 
     def _loop(self, n: int) -> None:
         executor = self._executor_started()
+        self._search_for_ask()  # loads hyperopt now, so --timeout measures trials, not imports
         started = time.monotonic()
         inflight: dict[Future[TrialOutcome], tuple[int, dict[str, Any]]] = {}
         first_errors: list[str | None] = []
@@ -293,7 +297,9 @@ class Study:
                     number = self._next_number()
                     raw = self._search_for_ask().ask(number)
                     self.n_started += 1
-                values = {d.key: self._space.runtime_value(d.key, raw) for d in self._space.active(raw)}
+                    # the space the point came from (refine() may swap it at any moment)
+                    space = self._space
+                values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
                 job = TrialJob(number, values)
                 future = executor.submit(job, self._report_hook(number))
                 inflight[future] = (number, raw)

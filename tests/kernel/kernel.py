@@ -22,7 +22,7 @@ class Reply:
     displays: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None
     status: str = ""
-    payload: list[dict[str, Any]] = field(default_factory=list)  # e.g. set_next_input
+    payload: list[dict[str, Any]] = field(default_factory=list)  # set_next_input, the pager text of `%%tune?`
 
     @property
     def error_text(self) -> str:
@@ -82,8 +82,14 @@ class Kernel:
             elif kind == "status" and content["execution_state"] == "idle":
                 break
         shell = self.kc.get_shell_msg(timeout=timeout)
-        reply.status = shell["content"]["status"]
-        reply.payload = shell["content"].get("payload", [])
+        while shell["parent_header"].get("msg_id") != msg_id:
+            shell = self.kc.get_shell_msg(timeout=timeout)
+        content = shell["content"]
+        reply.status = content["status"]
+        reply.payload = content.get("payload", [])
+        if reply.error is None and reply.status == "error":
+            # IPython shows a UsageError without an iopub error message; the reply carries it
+            reply.error = {k: content.get(k) for k in ("ename", "evalue", "traceback")}
         return reply
 
     def value(self, expr: str, timeout: float = 120) -> Any:
