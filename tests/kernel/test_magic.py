@@ -143,8 +143,10 @@ def test_failed_trials_appear_with_messages(kernel):
 
 def test_maximize_and_seed(kernel):
     cell = (
-        "%%tune -n 10 --maximize --seed 11 --wait -o {}\nx = tune.uniform(0, 10)\nk = tune.int(1, 5)\nx + k"
+        "%%tune -n 10 --maximize --seed 11 --wait -o {0} --name seeded-{0}\n"
+        "x = tune.uniform(0, 10)\nk = tune.int(1, 5)\nx + k"
     )
+    # two studies (re-running under one name would continue the first)
     for name in ("s7", "s8"):
         reply = kernel.execute(cell.format(name))
         assert reply.status == "ok", reply.error_text
