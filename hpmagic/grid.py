@@ -45,14 +45,18 @@ def values(dim: Dimension) -> list[Any]:
         out = [round(i * dim.q, 12) for i in range(first, last + 1)] or [lo]
         return [int(round(x)) for x in out] if dim.as_int else out
     if kind == "uniform":
-        return [float(x) for x in np.linspace(lo, hi, CONTINUOUS_POINTS)]
-    if kind == "loguniform":
-        return [float(x) for x in np.geomspace(lo, hi, CONTINUOUS_POINTS)]
-    if kind == "normal":
-        return [dim.mu + k * dim.sigma for k in NORMAL_STEPS]
-    if kind == "lognormal":
-        return [math.exp(dim.mu + k * dim.sigma) for k in NORMAL_STEPS]
-    raise AssertionError(kind)
+        out = list(np.linspace(lo, hi, CONTINUOUS_POINTS))
+    elif kind == "loguniform":
+        out = list(np.geomspace(lo, hi, CONTINUOUS_POINTS))
+    elif kind == "normal":
+        out = [dim.mu + k * dim.sigma for k in NORMAL_STEPS]
+    elif kind == "lognormal":
+        out = [math.exp(dim.mu + k * dim.sigma) for k in NORMAL_STEPS]
+    else:
+        raise AssertionError(kind)
+    # 12 significant digits: 0.7, not 0.7000000000000001; the ends stay exactly in range
+    out = [float(f"{float(x):.12g}") for x in out]
+    return [min(max(x, lo), hi) for x in out] if lo is not None else out
 
 
 def size(space: Space, parent: tuple[str, int] | None = None) -> int:
