@@ -27,10 +27,10 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-#: how a pruned trial is shown to the search: "last" (its last reported value, as a
-#: loss), "worst" (the larger of that and the worst finished loss told so far), or
-#: "none" (not told at all). See benchmarks/pruning.py for the measurement.
-PRUNED_POLICY = "last"
+#: how a pruned trial is shown to the search: "worst" (its last reported value, lifted
+#: to at least the worst complete loss so far), "last" (its last reported value as it
+#: is) or "none" (not told at all). See :func:`search_loss` and benchmarks/pruning.py.
+PRUNED_POLICY = "worst"
 
 
 class Pruner(Protocol):
@@ -162,10 +162,14 @@ def search_loss(
     """The loss a search is told for an ended trial (``None``: not told).
 
     Complete trials are told their value (negated when maximising); failed ones
-    never. A pruned trial is told by :data:`PRUNED_POLICY`: with "last" its last
-    reported value, which sits among the poor trials where it belongs, so TPE
-    learns to avoid the region without paying for full runs there; "worst" lifts
-    it to at least the worst complete loss among ``trials``; "none" tells nothing.
+    never. A pruned trial is told by :data:`PRUNED_POLICY`. The default, "worst",
+    tells it the larger of its last reported loss and the worst complete loss
+    among ``trials``: a pruning decision says "this configuration fell behind",
+    so it belongs with the poor trials in TPE's model, whatever the scale of the
+    intermediate values against the final objective (a training loss reported
+    per epoch, a validation error returned at the end). TPE splits the trials by
+    rank into good and poor, so the exact number does not distort its model; not
+    telling pruned trials at all lets TPE keep sampling the regions they came from.
     """
     value, state = trial.value, trial.state
     if value is None or not math.isfinite(value) or state not in ("complete", "pruned"):

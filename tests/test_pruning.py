@@ -135,19 +135,23 @@ def test_no_pruning_without_the_option():
     assert all(len(t.reports) == 8 for t in study.trials)
 
 
-def test_pruned_trials_are_told_to_tpe_by_their_last_value():
+def test_pruned_trials_are_told_to_tpe_as_at_least_the_worst_complete_loss():
     study = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=25, seed=5, prune="median"))
     study.run().wait(timeout=120)
     counts = study.counts()
     assert counts["pruned"] > 0
     assert study._search.n_told == counts["complete"] + counts["pruned"]
-    pruned = next(t for t in study.trials if t.state == "pruned")
-    assert search_loss(pruned, "minimize") == pruned.value
-    assert search_loss(pruned, "minimize", policy="none") is None
     worst = max(t.value for t in study.trials if t.state == "complete")
-    assert search_loss(pruned, "minimize", study.trials, policy="worst") == max(worst, pruned.value)
-    failed = SimpleNamespace(state="failed", value=None)
-    assert search_loss(failed, "minimize") is None
+    for pruned in (t for t in study.trials if t.state == "pruned"):
+        assert search_loss(pruned, "minimize", study.trials) == max(worst, pruned.value)
+        assert search_loss(pruned, "minimize", study.trials, policy="last") == pruned.value
+        assert search_loss(pruned, "minimize", study.trials, policy="none") is None
+    # maximising: losses are negated scores, and the worst is the lowest score
+    score = SimpleNamespace(state="pruned", value=0.9)
+    done = [SimpleNamespace(state="complete", value=v) for v in (0.5, 0.95)]
+    assert search_loss(score, "maximize", done) == -0.5
+    assert search_loss(SimpleNamespace(state="complete", value=0.5), "maximize", done) == -0.5
+    assert search_loss(SimpleNamespace(state="failed", value=None), "minimize", done) is None
 
 
 def test_policy_none_keeps_pruned_trials_away_from_tpe(monkeypatch):
