@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 #: how a pruned trial is shown to the search: "worst" (its last reported value, lifted
@@ -185,3 +186,11 @@ def search_loss(
         done = [sign * t.value for t in trials if t.state == "complete" and t.value is not None]
         return max([loss, *done])
     return loss
+
+
+def search_losses(trials: list[Any], direction: str, policy: str | None = None) -> list[float | None]:
+    """:func:`search_loss` of every trial, the worst complete loss found once (warm starts)."""
+    sign = -1.0 if direction == "maximize" else 1.0
+    done = [sign * t.value for t in trials if t.state == "complete" and t.value is not None]
+    worst = [SimpleNamespace(state="complete", value=sign * max(done))] if done else []
+    return [search_loss(t, direction, worst, policy) for t in trials]

@@ -261,7 +261,8 @@ class Study:
                 # every point an earlier trial had is skipped, whatever its end
                 self._search = grid.GridSearch(self._space, [t.raw for t in self._trials])
             elif self._search is None:
-                history = [(t.number, t.raw, self._search_loss(t)) for t in self._trials]
+                losses = pruning.search_losses(self._trials, self.direction)
+                history = [(t.number, t.raw, loss) for t, loss in zip(self._trials, losses)]
                 self._search = Search(
                     self._space,
                     self.options.algo,

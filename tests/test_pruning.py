@@ -191,3 +191,23 @@ def test_a_continued_study_prunes_against_earlier_reports():
     assert len(new) == 6
     hopeless = [t for t in new if t.params["good"] is False]
     assert all(t.state == "pruned" for t in hopeless)
+
+
+def test_a_warm_start_tells_pruned_trials_too():
+    first = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=20, seed=5, prune="median"))
+    first.run().wait(timeout=120)
+    counts = first.counts()
+    from hpmagic.study import Study
+
+    again = Study(first.program, {}, Options(store=None, max_evals=1, seed=6), history=first.trials)
+    assert again._search_for_ask().n_told == counts["complete"] + counts["pruned"]
+    trials = [
+        SimpleNamespace(state="complete", value=0.3),
+        SimpleNamespace(state="pruned", value=0.2),
+        SimpleNamespace(state="failed", value=None),
+        SimpleNamespace(state="complete", value=0.9),
+        SimpleNamespace(state="pruned", value=1.5),
+    ]
+    assert pruning.search_losses(trials, "minimize") == [0.3, 0.9, None, 0.9, 1.5]
+    assert pruning.search_losses(trials, "maximize") == [-0.3, -0.2, None, -0.9, -0.3]
+    assert pruning.search_losses(trials, "minimize", "none") == [0.3, None, None, 0.9, None]
