@@ -41,7 +41,7 @@ class TuneMagics(Magics):
         "--max-evals",
         type=int,
         default=None,
-        help=f"number of trials in this run (default {DEFAULT_MAX_EVALS})",
+        help=f"number of trials in this run (default {DEFAULT_MAX_EVALS}; with --algo grid, the whole grid)",
     )
     @argument("--algo", default="tpe", help="search algorithm: tpe, rand, anneal or grid (default tpe)")
     @argument(

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from . import context
+from . import context, grid, pruning
 from .execution import COMPLETE, FAILED, PRUNED, Executor, SerialExecutor, TrialJob, TrialOutcome
-from .options import DEFAULT_MAX_EVALS, Options
+from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import Program, parse
 from .search import Search
 from .space import Space
@@ -96,7 +96,7 @@ class Study:
         self._rng = np.random.default_rng([self.seed, self._numbers] if self._numbers else self.seed)
         for trial in self._trials:
             self._update_best(trial)
-        self._search: Search | None = None
+        self._search: Search | grid.GridSearch | None = None
         self._executor = executor
         self._observers: list[Any] = []
         self._thread: threading.Thread | None = None
@@ -114,7 +114,17 @@ class Study:
         self.n_before_run = len(self._trials)  # trials that ended before the current run
         self.run_started_at: float | None = None
         self.run_ended_at: float | None = None
-        self.pruner: Any = None  # decides on tune.report values; see hpmagic.pruning
+        self.pruner: Any = pruning.make_pruner(self.options.prune)  # decides on tune.report values
+        if self.pruner is not None:
+            for trial in self._trials:
+                self.pruner.add_history(trial.number, trial.reports)
+        if self.options.algo == "grid" and self.options.max_evals is None:
+            points = grid.size(self._space)
+            if points > grid.MAX_GRID:
+                raise OptionsError(
+                    f"--algo grid: the grid has {points:,} points, more than {grid.MAX_GRID:,}; "
+                    "give -n to run that many of them, or narrow the space"
+                )
         self.on_report: Callable[[int, float, int], None] | None = None
 
     # -- reading ---------------------------------------------------------------
@@ -201,7 +211,7 @@ class Study:
     def run(self, n: int | None = None) -> Study:
         """Start ``n`` more trials in the background (the cell's ``-n`` by default)."""
         if n is None:
-            n = self.options.max_evals or DEFAULT_MAX_EVALS
+            n = self.options.max_evals or self._default_n()
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"run(n) needs a positive number of trials, got {n!r}")
         n = int(n)
@@ -239,10 +249,28 @@ class Study:
         return self
 
     # -- the run ---------------------------------------------------------------
-    def _search_for_ask(self) -> Search:
+    def _default_n(self) -> int:
+        """Trials a run starts without -n: the untried grid points for grid, else the default."""
+        if self.options.algo != "grid":
+            return DEFAULT_MAX_EVALS
         with self._lock:
-            if self._search is None:
-                history = [(t.number, t.raw, self._loss(t)) for t in self._trials if t.state == COMPLETE]
+            search = self._search_for_ask()
+            assert isinstance(search, grid.GridSearch)
+            if search.size > grid.MAX_GRID:
+                raise ValueError(
+                    f"the grid has {search.size:,} points, more than {grid.MAX_GRID:,}; "
+                    "give run(n) a number of trials"
+                )
+            return max(1, search.remaining())
+
+    def _search_for_ask(self) -> Search | grid.GridSearch:
+        with self._lock:
+            if self._search is None and self.options.algo == "grid":
+                # every point an earlier trial had is skipped, whatever its end
+                self._search = grid.GridSearch(self._space, [t.raw for t in self._trials])
+            elif self._search is None:
+                losses = pruning.search_losses(self._trials, self.direction)
+                history = [(t.number, t.raw, loss) for t, loss in zip(self._trials, losses)]
                 self._search = Search(
                     self._space,
                     self.options.algo,
@@ -250,6 +278,10 @@ class Study:
                     [(n, raw, loss) for n, raw, loss in history if loss is not None],
                 )
             return self._search
+
+    def _search_loss(self, trial: Trial) -> float | None:
+        """What the search is told for an ended trial (pruned ones too; see hpmagic.pruning)."""
+        return pruning.search_loss(trial, self.direction, self._trials)
 
     def _loss(self, trial: Trial) -> float | None:
         if trial.value is None:
@@ -295,7 +327,12 @@ class Study:
                     break
                 with self._lock:
                     number = self._next_number()
-                    raw = self._search_for_ask().ask(number)
+                    try:
+                        raw = self._search_for_ask().ask(number)
+                    except grid.GridExhausted as exc:
+                        self._numbers = number
+                        self._end("completed", str(exc))
+                        break
                     self.n_started += 1
                     # the space the point came from (refine() may swap it at any moment)
                     space = self._space
@@ -378,8 +415,8 @@ class Study:
             )
             self._trials.append(trial)
             self._update_best(trial)
-            if self._search is not None and trial.state == COMPLETE:
-                self._search.tell(number, raw, self._loss(trial))
+            if self._search is not None:
+                self._search.tell(number, raw, self._search_loss(trial))
         self._publish("trial_ended", trial)
         return trial
 
@@ -393,6 +430,15 @@ class Study:
             self._best = trial
 
     # -- results ---------------------------------------------------------------
+    def importance(self) -> dict[str, float]:
+        """label → share of the objective's variation it explains (sums to 1); see hpmagic.importance."""
+        from .importance import importance
+
+        with self._lock:
+            done = [t for t in self._trials if t.state == COMPLETE and t.value is not None]
+            space = self._space
+        return importance(space, [t.raw for t in done], [t.value for t in done], seed=0)
+
     def to_dataframe(self) -> Any:
         """The trials as a pandas DataFrame, one column per parameter (``params_<label>``)."""
         try:

@@ -1,0 +1,196 @@
+"""Pruners: stop a trial early when its ``tune.report`` values fall behind.
+
+A pruner is asked at every report, ``should_prune(study, number, step, value)``,
+and answers whether the trial stops there. It keeps every trial's reports
+itself (trials still running included: they are the ones worth comparing
+against), behind its own lock, because reports may arrive from several trials
+at once and from any thread; it needs nothing from the study but its direction.
+
+Two rules:
+
+- :class:`MedianPruner` (``--prune median``): stop a trial whose report at a step
+  is worse than the median of the other trials' reports at that same step, once
+  enough other trials have reported there and past a few warm-up steps.
+- :class:`HalvingPruner` (``--prune halving``): asynchronous successive halving.
+  Rungs sit at steps ``min_resource * reduction_factor**k``; a trial reaching a
+  rung goes on only if its value there is among the best ``1/reduction_factor``
+  of all values recorded at that rung so far.
+
+A pruned trial keeps its last reported value. How the search is told about it
+is :func:`search_loss`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any, Protocol
+
+#: how a pruned trial is shown to the search: "worst" (its last reported value, lifted
+#: to at least the worst complete loss so far), "last" (its last reported value as it
+#: is) or "none" (not told at all). See :func:`search_loss` and benchmarks/pruning.py.
+PRUNED_POLICY = "worst"
+
+
+class Pruner(Protocol):
+    """What a study needs of a pruner."""
+
+    def should_prune(self, study: Any, number: int, step: int, value: float) -> bool: ...
+
+    def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None: ...
+
+
+def _direction(study: Any) -> str:
+    return getattr(study, "direction", None) or "minimize"
+
+
+class _Reports:
+    """Every trial's reports by step, behind a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_trial: dict[int, dict[int, float]] = {}
+
+    def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None:
+        """Reports of a trial that ended before this pruner existed (a continued study)."""
+        with self._lock:
+            mine = self._by_trial.setdefault(number, {})
+            for step, value in reports:
+                if math.isfinite(value):
+                    mine[int(step)] = float(value)
+
+
+class MedianPruner(_Reports):
+    """Prune below the median of the other trials at the same step."""
+
+    def __init__(self, warmup_trials: int = 5, warmup_steps: int = 1) -> None:
+        super().__init__()
+        #: other trials that must have reported at a step before it can prune there
+        self.warmup_trials = warmup_trials
+        #: steps below this never prune (the first epochs are noisy)
+        self.warmup_steps = warmup_steps
+
+    def should_prune(self, study: Any, number: int, step: int, value: float) -> bool:
+        """Record the report; True if the trial should stop here."""
+        if not math.isfinite(value):
+            return False
+        with self._lock:
+            self._by_trial.setdefault(number, {})[step] = value
+            if step < self.warmup_steps:
+                return False
+            others = [r[step] for n, r in self._by_trial.items() if n != number and step in r]
+        if len(others) < self.warmup_trials:
+            return False
+        others.sort()
+        mid = len(others) // 2
+        median = others[mid] if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
+        return value < median if _direction(study) == "maximize" else value > median
+
+
+class HalvingPruner(_Reports):
+    """Asynchronous successive halving over the report steps."""
+
+    def __init__(self, reduction_factor: int = 3, min_resource: int = 1) -> None:
+        super().__init__()
+        if reduction_factor < 2 or min_resource < 1:
+            raise ValueError("halving needs reduction_factor >= 2 and min_resource >= 1")
+        self.reduction_factor = reduction_factor
+        self.min_resource = min_resource
+        self._rungs: dict[int, dict[int, float]] = {}  # rung → trial → value there
+
+    def rung_of(self, step: int) -> int:
+        """The highest rung a report at ``step`` reaches (-1 below the first)."""
+        if step < self.min_resource:
+            return -1
+        k = 0
+        while self.min_resource * self.reduction_factor ** (k + 1) <= step:
+            k += 1
+        return k
+
+    def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None:
+        reports = list(reports)
+        super().add_history(number, reports)
+        with self._lock:
+            for step, value in reports:
+                self._enter(number, int(step), float(value))
+
+    def _enter(self, number: int, step: int, value: float) -> int:
+        """Put a report into the rungs it reaches first; returns the rung (-1: none new)."""
+        if not math.isfinite(value):
+            return -1
+        rung = self.rung_of(step)
+        entered = -1
+        for k in range(rung + 1):
+            values = self._rungs.setdefault(k, {})
+            if number not in values:
+                values[number] = value
+                entered = k
+        return entered
+
+    def should_prune(self, study: Any, number: int, step: int, value: float) -> bool:
+        """Record the report; True if the trial is not among the best at the rung it reached."""
+        with self._lock:
+            if math.isfinite(value):
+                self._by_trial.setdefault(number, {})[step] = value
+            rung = self._enter(number, step, value)
+            if rung < 0:
+                return False
+            values = list(self._rungs[rung].values())
+        if len(values) < self.reduction_factor:
+            return False  # too few at this rung to halve
+        keep = max(1, math.ceil(len(values) / self.reduction_factor))
+        sign = -1.0 if _direction(study) == "maximize" else 1.0
+        better = sum(1 for v in values if sign * v < sign * value)
+        return better >= keep
+
+
+def make_pruner(name: str | None) -> Pruner | None:
+    """The pruner ``--prune`` names (``None`` for "none")."""
+    if name in (None, "", "none"):
+        return None
+    if name == "median":
+        return MedianPruner()
+    if name == "halving":
+        return HalvingPruner()
+    raise ValueError(f"unknown pruner {name!r}; choose one of none, median, halving")
+
+
+def search_loss(
+    trial: Any, direction: str, trials: Iterable[Any] = (), policy: str | None = None
+) -> float | None:
+    """The loss a search is told for an ended trial (``None``: not told).
+
+    Complete trials are told their value (negated when maximising); failed ones
+    never. A pruned trial is told by :data:`PRUNED_POLICY`. The default, "worst",
+    tells it the larger of its last reported loss and the worst complete loss
+    among ``trials``: a pruning decision says "this configuration fell behind",
+    so it belongs with the poor trials in TPE's model, whatever the scale of the
+    intermediate values against the final objective (a training loss reported
+    per epoch, a validation error returned at the end). TPE splits the trials by
+    rank into good and poor, so the exact number does not distort its model; not
+    telling pruned trials at all lets TPE keep sampling the regions they came from.
+    """
+    value, state = trial.value, trial.state
+    if value is None or not math.isfinite(value) or state not in ("complete", "pruned"):
+        return None
+    sign = -1.0 if direction == "maximize" else 1.0
+    loss = sign * value
+    if state == "complete":
+        return loss
+    policy = policy or PRUNED_POLICY
+    if policy == "none":
+        return None
+    if policy == "worst":
+        done = [sign * t.value for t in trials if t.state == "complete" and t.value is not None]
+        return max([loss, *done])
+    return loss
+
+
+def search_losses(trials: list[Any], direction: str, policy: str | None = None) -> list[float | None]:
+    """:func:`search_loss` of every trial, the worst complete loss found once (warm starts)."""
+    sign = -1.0 if direction == "maximize" else 1.0
+    done = [sign * t.value for t in trials if t.state == "complete" and t.value is not None]
+    worst = [SimpleNamespace(state="complete", value=sign * max(done))] if done else []
+    return [search_loss(t, direction, worst, policy) for t in trials]
