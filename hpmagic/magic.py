@@ -14,6 +14,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .annotations import tune
+from .executors import ExecutorError
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
 from .study import Study, create_study
@@ -81,7 +82,9 @@ class TuneMagics(Magics):
         args = parse_argstring(self.tune, line)
         options = options_from_args(args)
         study = build_study(cell, self.shell.user_ns, options)
-        STUDIES.pop(study.name, None)
+        replaced = STUDIES.pop(study.name, None)
+        if replaced is not None and replaced is not study:
+            replaced.close()  # its worker processes are not needed any more
         STUDIES[study.name] = study
         if options.out:
             self.shell.user_ns[options.out] = study
@@ -135,6 +138,8 @@ def build_study(cell: str, user_ns: dict[str, Any], options: Options) -> Study:
     except ProgramError as exc:
         raise UsageError(f"%%tune: {exc}") from None
     except OptionsError as exc:
+        raise UsageError(f"%%tune: {exc}") from None
+    except ExecutorError as exc:
         raise UsageError(f"%%tune: {exc}") from None
 
 
