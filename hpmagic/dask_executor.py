@@ -116,7 +116,8 @@ class DaskExecutor:
         self.token = uuid.uuid4().hex[:12]
         self._client: Any = None
         self._owns_client = False
-        self._blob: Any = None  # the scattered payload (a Dask future)
+        self._payload = b""  # the cell and its namespace, pickled
+        self._blob: Any = None  # the payload scattered to the workers (a Dask future)
         self._lock = threading.Lock()
         self._inflight: dict[int, tuple[Any, Future[TrialOutcome], Callable[..., bool] | None]] = {}
         self._reports: Any = None  # the study's report queue, once a trial reports
@@ -131,13 +132,13 @@ class DaskExecutor:
 
     def start(self, program: Program, snapshot: dict[str, Any]) -> None:
         """Check that the namespace can travel, connect, and send it to every worker once."""
-        blob = pack(program, snapshot, where="Dask workers")
+        self._payload = pack(program, snapshot, where="Dask workers")
         self._client, self._owns_client = _client_for(self.address)
         try:
             if self.parallel <= 1:
                 threads = sum(self._client.nthreads().values())
                 self.slots = max(1, threads)
-            self._blob = self._client.scatter(blob, broadcast=True, hash=False)
+            self._scatter()
         except Exception:
             self.close()
             raise
@@ -153,6 +154,8 @@ class DaskExecutor:
             future.set_result(failed(job.number, "the executor is closed"))
             return future
         reports = self._report_queue() if on_report is not None else None
+        if self._blob.status != "finished":
+            self._scatter()  # every worker holding it died
         task = self._client.submit(
             run_dask_trial,
             self.token,
@@ -167,6 +170,9 @@ class DaskExecutor:
             self._inflight[job.number] = (task, future, on_report)
         task.add_done_callback(lambda task, number=job.number: self._finished(number, task))
         return future
+
+    def _scatter(self) -> None:
+        self._blob = self._client.scatter(self._payload, broadcast=True, hash=False)
 
     def _finished(self, number: int, task: Any) -> None:
         with self._lock:
@@ -187,9 +193,11 @@ class DaskExecutor:
         from distributed import KilledWorker
 
         if isinstance(exc, KilledWorker):
+            tries = exc.allowed_failures + 1
+            where = getattr(exc.last_worker, "address", exc.last_worker)
             return (
                 f"worker process died while running trial {number} "
-                f"(Dask tried it on several workers and gave up: {exc})"
+                f"(Dask worker {where}; tried on {tries} worker{'s' if tries > 1 else ''})"
             )
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return f"the trial could not run on Dask: {text}"

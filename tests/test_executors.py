@@ -232,11 +232,16 @@ def test_a_name_that_cannot_travel_is_an_error_before_any_trial():
 # -- Dask ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def cluster():
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
+    # a trial that kills its worker fails at once instead of being tried on other workers
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+    ):
         yield cluster
 
 
@@ -284,6 +289,15 @@ def test_dask_failures_and_reports(dask):
     b = dask.submit(job(3, 5), lambda v, s: False)
     assert outcome(a).state == PRUNED and len(outcome(a).reports) == 2
     assert outcome(b).state == COMPLETE and len(outcome(b).reports) == 5
+
+
+def test_dask_worker_death_fails_the_trial_and_trials_go_on(dask):
+    dead = outcome(dask.submit(job(0, 1)))
+    assert dead.state == FAILED
+    assert dead.error.startswith("worker process died while running trial 0 (Dask worker tcp://127.0.0.1:")
+    assert dead.error.endswith("tried on 1 worker)")
+    after = [outcome(dask.submit(job(n, 0))) for n in (1, 2)]
+    assert [o.state for o in after] == [COMPLETE, COMPLETE], [o.error for o in after]
 
 
 def test_dask_parallel_option_sets_trials_in_flight(cluster):
