@@ -184,6 +184,22 @@ def test_reports_reach_the_study_and_its_decision_comes_back(processes):
     assert failed.state == FAILED and "no pruner" in failed.error
 
 
+def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
+    from hpmagic.search import TPE_SETTINGS
+
+    src = "x = tune.uniform(0, 1)\nc = tune.choice(['a', 'b', 'c'])\nx"
+    points = []
+    for parallel in (1, 2, 2):
+        study = create_study(src, {}, Options(max_evals=12, parallel=parallel, seed=5, store=None))
+        try:
+            study.run().wait(120)
+            by_number = sorted(study.trials, key=lambda t: t.number)
+            points.append([t.params for t in by_number[: TPE_SETTINGS["n_startup_jobs"]]])
+        finally:
+            study.close()
+    assert points[0] == points[1] == points[2]
+
+
 def test_stop_lets_running_trials_finish():
     src = "x = tune.uniform(0, 1)\nimport time\ntime.sleep(0.4)\nx"
     study = create_study(src, {}, Options(max_evals=40, parallel=2, store=None))
