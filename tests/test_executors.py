@@ -198,6 +198,18 @@ def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
         finally:
             study.close()
     assert points[0] == points[1] == points[2]
+    # random search: every point
+    runs = []
+    for parallel in (1, 2):
+        study = create_study(
+            src, {}, Options(max_evals=12, parallel=parallel, seed=5, algo="rand", store=None)
+        )
+        try:
+            study.run().wait(120)
+            runs.append([t.params for t in sorted(study.trials, key=lambda t: t.number)])
+        finally:
+            study.close()
+    assert runs[0] == runs[1] and len(runs[0]) == 12
 
 
 def test_stop_lets_running_trials_finish():
