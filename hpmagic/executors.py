@@ -276,11 +276,16 @@ class ProcessExecutor:
         with self._lock:
             return [w.process.pid for w in self._workers if w is not None and w.process.pid is not None]
 
-    def _new_worker(self, index: int) -> _Worker:
+    def _new_worker(self, index: int, replacing: bool = False) -> _Worker | str:
+        """A started worker in slot ``index``, or why none could be started."""
         assert self._blob is not None
-        worker = _Worker(self._ctx, self._blob, index)
+        try:
+            worker = _Worker(self._ctx, self._blob, index)
+        except Exception as exc:  # noqa: BLE001 - out of processes or memory: the trial says so
+            return f"could not start a worker process: {type(exc).__name__}: {exc}"
         with self._lock:
             self._workers[index] = worker
+            self.replacements += replacing
         return worker
 
     def _serve(self, index: int) -> None:
@@ -296,28 +301,34 @@ class ProcessExecutor:
             if self._closing:
                 future.set_result(failed(job.number, "the executor was closed before the trial started"))
                 continue
+            if isinstance(worker, _Worker) and not worker.process.is_alive():
+                worker.died()  # died while idle: nothing was lost, replace it quietly
+                worker = self._new_worker(index, replacing=True)
+            if isinstance(worker, str):
+                worker = self._new_worker(index, replacing=True)
+                if isinstance(worker, str):
+                    future.set_result(failed(job.number, worker))
+                    continue
             worker.busy = True
             sent = time.time()
             try:
                 outcome, gap = self._run(worker, job, on_report)
                 self.idle_gaps.add(job.number, gap)
+                worker.busy = False
             except (EOFError, OSError):
                 reason = worker.died()
                 if self._closing:
-                    outcome = failed(
-                        job.number, f"the executor was closed while trial {job.number} ran", sent
+                    future.set_result(
+                        failed(job.number, f"the executor was closed while trial {job.number} ran", sent)
                     )
-                    future.set_result(outcome)
                     break
                 outcome = failed(
                     job.number, f"worker process died ({reason}) while running trial {job.number}", sent
                 )
-                worker = self._new_worker(index)
-                with self._lock:
-                    self.replacements += 1
-            worker.busy = False
+                worker = self._new_worker(index, replacing=True)
             future.set_result(outcome)
-        worker.end()
+        if isinstance(worker, _Worker):
+            worker.end()
 
     @staticmethod
     def _run(

@@ -139,6 +139,20 @@ def test_a_dying_worker_fails_only_its_trial_and_is_replaced(processes):
     assert {o.value for o in after} <= alive
 
 
+def test_a_worker_killed_while_idle_is_replaced_without_failing_a_trial(processes):
+    import signal
+
+    assert outcome(processes.submit(job(0, 0))).state == COMPLETE
+    victims = [w.process for w in processes._workers]
+    for process in victims:
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(10)
+    results = [outcome(processes.submit(job(n, 0))) for n in (1, 2)]
+    assert [o.state for o in results] == [COMPLETE, COMPLETE], [o.error for o in results]
+    assert processes.replacements >= 1
+    assert not {o.value for o in results} & {p.pid for p in victims}
+
+
 def test_a_study_goes_on_after_a_worker_dies(tmp_path: Path):
     src = (
         "x = tune.uniform(0, 1)\n"
