@@ -57,6 +57,29 @@ def calibrate(seconds: float) -> int:
         rounds *= 2
 
 
+REPORT_CELL = """
+import time
+x = tune.uniform(0, 1)
+start = time.perf_counter()
+for step in range(20):
+    tune.report(x, step)
+(time.perf_counter() - start) / 20 * 1000
+"""
+
+
+def report_round_trip(**mode: Any) -> float:
+    """Median ms for one ``tune.report`` to reach the study and its answer to come back."""
+    from hpmagic import Options, create_study
+
+    study = create_study(REPORT_CELL, {}, Options(max_evals=6, algo="rand", store=None, **mode))
+    study.on_report = lambda number, value, step: None  # the study now answers every report
+    try:
+        study.run().wait()
+        return statistics.median(t.value for t in study.trials)
+    finally:
+        study.close()
+
+
 def timed_run(cell: str, namespace: dict[str, Any], n: int, algo: str, **mode: Any) -> dict[str, Any]:
     from hpmagic import Options, create_study
 
@@ -144,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{speedup:7.2f}x  {gap_text(r['gaps'])}"
                 )
         print("targets: --parallel 2 >= 1.8x, dask with 2 workers >= 1.7x (on an otherwise idle machine)")
+        trips = {
+            "in the kernel": report_round_trip(),
+            "--parallel 2": report_round_trip(parallel=2),
+            "dask 2x1": report_round_trip(dask=cluster.scheduler_address),
+        }
+        print("tune.report round trip, median ms:", "; ".join(f"{k} {v:.3f}" for k, v in trips.items()))
     finally:
         client.close()
         cluster.close()
