@@ -99,9 +99,13 @@ def timed_run(cell: str, namespace: dict[str, Any], n: int, algo: str, **mode: A
         gaps = getattr(study._executor, "idle_gaps", None)
         timed = {t.number for t in trials}
         gap_ms = sorted(v for k, v in (gaps() if gaps else {}).items() if k in timed)
+        slots = study._executor.slots if mode else 1
         return {
             "seconds": elapsed,
             "per_trial": statistics.mean(t.duration for t in trials),
+            # share of the slots' time spent inside trials: what the executor loses, apart from
+            # trials running slower when the CPUs are shared
+            "busy": sum(t.duration for t in trials) / (slots * elapsed),
             "gaps": gap_ms,
         }
     finally:
@@ -149,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     client = Client(cluster, set_as_default=False)
     try:
-        print(f"{n} trials per run; idle gap = median / p90 ms per trial")
-        header = f"{'workload':<32} {'mode':<12} {'seconds':>8} {'s/trial':>8} {'speedup':>8}  idle gap"
+        print(
+            f"{n} trials per run; busy = time in trials / (trials at once x seconds); "
+            "idle gap = median / p90 ms per trial"
+        )
+        header = f"{'workload':<32} {'mode':<12} {'seconds':>8} {'s/trial':>8} {'busy':>6} {'speedup':>8}  idle gap"
         print(header)
         print("-" * len(header))
         for name, (cell, namespace, algo) in workloads.items():
@@ -163,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             for mode, r in runs.items():
                 speedup = serial["seconds"] / r["seconds"]
                 print(
-                    f"{name:<32} {mode:<12} {r['seconds']:8.2f} {r['per_trial']:8.3f} "
+                    f"{name:<32} {mode:<12} {r['seconds']:8.2f} {r['per_trial']:8.3f} {r['busy']:6.0%} "
                     f"{speedup:7.2f}x  {gap_text(r['gaps'])}"
                 )
         print("targets: --parallel 2 >= 1.8x, dask with 2 workers >= 1.7x (on an otherwise idle machine)")

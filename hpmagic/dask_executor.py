@@ -156,6 +156,8 @@ class DaskExecutor:
         reports = self._report_queue() if on_report is not None else None
         if self._blob.status != "finished":
             self._scatter()  # every worker holding it died
+        with self._lock:  # before the task exists: its first report may come at once
+            self._inflight[job.number] = (None, future, on_report)
         task = self._client.submit(
             run_dask_trial,
             self.token,
@@ -167,7 +169,12 @@ class DaskExecutor:
             pure=False,
         )
         with self._lock:
-            self._inflight[job.number] = (task, future, on_report)
+            closed = job.number not in self._inflight
+            if not closed:
+                self._inflight[job.number] = (task, future, on_report)
+        if closed:  # close() ran meanwhile and failed the trial
+            task.cancel()
+            return future
         task.add_done_callback(lambda task, number=job.number: self._finished(number, task))
         return future
 
@@ -263,7 +270,8 @@ class DaskExecutor:
         for number, (task, future, _) in inflight:
             if not future.done():
                 future.set_result(failed(number, f"the executor was closed while trial {number} ran"))
-            task.cancel()
+            if task is not None:
+                task.cancel()
         try:
             if self._reports is not None:
                 self._reports.put(None)
