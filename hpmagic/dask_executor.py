@@ -126,10 +126,6 @@ class DaskExecutor:
         #: trial number → ms its worker thread stood idle before it
         self.idle_gaps = GapLog()
 
-    @property
-    def client(self) -> Any:
-        return self._client
-
     def start(self, program: Program, snapshot: dict[str, Any]) -> None:
         """Check that the namespace can travel, connect, and send it to every worker once."""
         self._payload = pack(program, snapshot, where="Dask workers")
@@ -151,7 +147,7 @@ class DaskExecutor:
         future: Future[TrialOutcome] = Future()
         future.set_running_or_notify_cancel()
         if self._closed:
-            future.set_result(failed(job.number, "the executor is closed"))
+            future.set_result(failed("the executor is closed"))
             return future
         reports = self._report_queue() if on_report is not None else None
         if self._blob.status != "finished":
@@ -191,7 +187,7 @@ class DaskExecutor:
             outcome, gap = task.result()
             self.idle_gaps.add(number, gap)
         except Exception as exc:  # noqa: BLE001 - the trial fails, the study goes on
-            outcome = failed(number, self._describe(number, exc))
+            outcome = failed(self._describe(number, exc))
         if not future.done():
             future.set_result(outcome)
 
@@ -269,7 +265,7 @@ class DaskExecutor:
             return
         for number, (task, future, _) in inflight:
             if not future.done():
-                future.set_result(failed(number, f"the executor was closed while trial {number} ran"))
+                future.set_result(failed(f"the executor was closed while trial {number} ran"))
             if task is not None:
                 task.cancel()
         try:

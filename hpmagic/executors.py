@@ -82,7 +82,7 @@ def unpack(blob: bytes) -> tuple[Program, dict[str, Any]]:
     return parse(source, first_line=first_line), namespace
 
 
-def failed(number: int, message: str, started: float | None = None) -> TrialOutcome:
+def failed(message: str, started: float | None = None) -> TrialOutcome:
     """A failed outcome for a trial that did not come back from its worker."""
     now = time.time()
     return TrialOutcome(state=FAILED, error=message, started=started or now, ended=now)
@@ -166,7 +166,7 @@ def _worker_main(conn: Any) -> None:
         _, number, values, wants_reports = message
         gap = clock.begin()
         if broken is not None:
-            outcome = failed(number, broken)
+            outcome = failed(broken)
         else:
             outcome = run_trial(program, TrialJob(number, values), namespace, ask if wants_reports else None)
         try:
@@ -174,7 +174,7 @@ def _worker_main(conn: Any) -> None:
         except (EOFError, OSError):
             return
         except Exception as exc:  # noqa: BLE001 - an outcome that does not pickle
-            conn.send(("done", failed(number, f"the trial's result could not be sent back: {exc}"), gap))
+            conn.send(("done", failed(f"the trial's result could not be sent back: {exc}"), gap))
         clock.end()
 
 
@@ -208,11 +208,7 @@ class _Worker:
 
     def died(self) -> str:
         """Why the pipe broke: the process's exit code (it is reaped here)."""
-        self.process.join(EXIT_GRACE)
-        if self.process.exitcode is None:
-            self.process.kill()
-            self.process.join(EXIT_GRACE)
-        self.conn.close()
+        self._reap()
         return exit_description(self.process.exitcode)
 
     def end(self) -> None:
@@ -220,6 +216,9 @@ class _Worker:
             self.conn.send(("exit",))
         except OSError:
             pass
+        self._reap()
+
+    def _reap(self) -> None:
         self.process.join(EXIT_GRACE)
         if self.process.exitcode is None:
             self.process.kill()
@@ -266,7 +265,7 @@ class ProcessExecutor:
             raise RuntimeError("start() first")
         future: Future[TrialOutcome] = Future()
         if self._closing:
-            future.set_result(failed(job.number, "the executor is closed"))
+            future.set_result(failed("the executor is closed"))
         else:
             self._jobs.put((job, on_report, future))
         return future
@@ -299,7 +298,7 @@ class ProcessExecutor:
             if not future.set_running_or_notify_cancel():
                 continue
             if self._closing:
-                future.set_result(failed(job.number, "the executor was closed before the trial started"))
+                future.set_result(failed("the executor was closed before the trial started"))
                 continue
             if isinstance(worker, _Worker) and not worker.process.is_alive():
                 worker.died()  # died while idle: nothing was lost, replace it quietly
@@ -307,7 +306,7 @@ class ProcessExecutor:
             if isinstance(worker, str):
                 worker = self._new_worker(index, replacing=True)
                 if isinstance(worker, str):
-                    future.set_result(failed(job.number, worker))
+                    future.set_result(failed(worker))
                     continue
             worker.busy = True
             sent = time.time()
@@ -318,13 +317,9 @@ class ProcessExecutor:
             except (EOFError, OSError):
                 reason = worker.died()
                 if self._closing:
-                    future.set_result(
-                        failed(job.number, f"the executor was closed while trial {job.number} ran", sent)
-                    )
+                    future.set_result(failed(f"the executor was closed while trial {job.number} ran", sent))
                     break
-                outcome = failed(
-                    job.number, f"worker process died ({reason}) while running trial {job.number}", sent
-                )
+                outcome = failed(f"worker process died ({reason}) while running trial {job.number}", sent)
                 worker = self._new_worker(index, replacing=True)
             future.set_result(outcome)
         if isinstance(worker, _Worker):
