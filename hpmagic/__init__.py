@@ -9,18 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from .annotations import Tune, tune
+from .executors import ExecutorError, UnsendableError
 from .options import Options
 from .program import ProgramError
 from .space import SpaceError
 from .study import Study, Trial, create_study
 
 __all__ = [
+    "ExecutorError",
     "Options",
     "ProgramError",
     "SpaceError",
     "Study",
     "Trial",
     "Tune",
+    "UnsendableError",
     "create_study",
     "load_ipython_extension",
     "tune",

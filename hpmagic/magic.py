@@ -18,6 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from . import context
 from .annotations import tune
+from .executors import ExecutorError
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
 from .store import StoreError, export_stored, store_paths, stored_code, stored_lines
@@ -85,7 +86,9 @@ class TuneMagics(Magics):
         """
         options = options_from_args(parse_options(self.tune, line))
         study = build_study(cell, self.shell.user_ns, options)
-        STUDIES.pop(study.name, None)
+        replaced = STUDIES.pop(study.name, None)
+        if replaced is not None and replaced is not study:
+            replaced.close()  # its worker processes are not needed any more
         STUDIES[study.name] = study
         if options.out:
             self.shell.user_ns[options.out] = study
@@ -194,6 +197,8 @@ def build_study(cell: str, user_ns: dict[str, Any], options: Options) -> Study:
     except ProgramError as exc:
         raise UsageError(f"%%tune: {exc}") from None
     except OptionsError as exc:
+        raise UsageError(f"%%tune: {exc}") from None
+    except ExecutorError as exc:
         raise UsageError(f"%%tune: {exc}") from None
 
 

@@ -234,6 +234,22 @@ class Study:
         self._stop.set()
         return self
 
+    def close(self) -> None:
+        """Stop, and end the executor's workers once the running trials are kept."""
+        self.stop()
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if not self.running:
+            executor.close()
+            return
+
+        def close_after_run() -> None:
+            self.wait()
+            executor.close()
+
+        threading.Thread(target=close_after_run, name=f"hpmagic:close:{self.name}", daemon=True).start()
+
     def wait(self, timeout: float | None = None) -> Study:
         """Block until the run ends (or ``timeout`` seconds pass); returns the study."""
         self._done.wait(timeout)
@@ -509,9 +525,15 @@ class Study:
 
 
 def make_executor(options: Options) -> Executor:
-    """The executor the options ask for."""
-    if options.dask is not None or options.parallel > 1:
-        raise NotImplementedError("parallel trials are not available yet")
+    """The executor the options ask for: Dask, local worker processes, or the study's thread."""
+    if options.dask is not None:
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(options.dask, options.parallel)
+    if options.parallel > 1:
+        from .executors import ProcessExecutor
+
+        return ProcessExecutor(options.parallel)
     return SerialExecutor()
 
 
@@ -527,7 +549,11 @@ def create_study(
     program = parse(source, first_line=first_line)
     namespace = namespace if namespace is not None else {}
     if options.store is None:
-        return Study(program, namespace, options)
-    from .store import open_study
+        study = Study(program, namespace, options)
+    else:
+        from .store import open_study
 
-    return open_study(program, namespace, options)
+        study = open_study(program, namespace, options)
+    # workers start now, so a namespace that cannot reach them is an error before any trial
+    study._executor_started()
+    return study

@@ -190,6 +190,55 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         ("code", "grid.importance()"),
     ],
+    "parallel.ipynb": [
+        (
+            "md",
+            "# Parallel trials\n\n`--parallel N` runs N trials at once in local worker processes "
+            "(threads would not help CPU-bound training). `--dask` runs them on a Dask cluster. "
+            "The search itself stays in the kernel and asks for a new point whenever a trial ends.",
+        ),
+        ("code", "%load_ext hpmagic"),
+        ("code", "from sklearn.datasets import load_digits\n\nX, y = load_digits(return_X_y=True)"),
+        (
+            "md",
+            "The workers receive the cell and the variables it reads (`X`, `y`) once, when they "
+            "start. A variable that cannot be pickled (an open file, a lock) is an error before any "
+            "trial runs.",
+        ),
+        (
+            "code",
+            "%%tune -n 12 --parallel 2 --seed 0 --name svc-local -o local\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "from sklearn.svm import SVC\n\n"
+            "model = SVC(C=tune.loguniform(1e-2, 1e2), gamma=tune.loguniform(1e-4, 1e-2))\n"
+            "1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        ("code", "local.wait()\nprint(local.best_value)\nlocal.best_params"),
+        (
+            "md",
+            "## On a Dask cluster\n\nWith a `distributed.Client` in the kernel, `--dask` uses it and "
+            "runs one trial per worker thread (`--parallel N` sets another number). "
+            "`--dask tcp://host:8786` connects to a scheduler instead.",
+        ),
+        (
+            "code",
+            "from distributed import Client, LocalCluster\n\n"
+            "cluster = LocalCluster(\n"
+            '    n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None\n'
+            ")\n"
+            "client = Client(cluster)",
+        ),
+        (
+            "code",
+            "%%tune -n 12 --dask --seed 0 --name svc-dask -o on_dask\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "from sklearn.svm import SVC\n\n"
+            "model = SVC(C=tune.loguniform(1e-2, 1e2), gamma=tune.loguniform(1e-4, 1e-2))\n"
+            "1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        ("code", "on_dask.wait()\nprint(on_dask.best_value)\non_dask.best_params"),
+        ("code", "client.close()\ncluster.close()"),
+    ],
 }
 
 
