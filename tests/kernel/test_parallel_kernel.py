@@ -15,7 +15,7 @@ def burn(seconds):
     return seconds
 """
 
-CELL = """%%tune -n 6 --seed 1 --wait {flags} -o {out}
+CELL = """%%tune -n 6 --seed 1 --wait {flags} -o {out} --name {out}
 import os
 x = tune.uniform(-2, 2)
 print("trial at", x)
