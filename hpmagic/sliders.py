@@ -177,7 +177,7 @@ class NumericControl(_Control):
         width = hi - lo if hi > lo else (abs(lo) or 1.0)
         a = min([lo, *seen]) - MARGIN * width
         b = max([hi, *seen]) + MARGIN * width
-        if not self.log and dim.low >= 0:
+        if not self.log and min([dim.low, *seen]) >= 0:
             a = max(a, 0.0)  # the margin does not cross zero (the fields still can)
         if self.log:
             step = 0.01
