@@ -27,6 +27,7 @@ import html
 import io
 import math
 import threading
+import time
 from typing import Any
 
 import ipywidgets as w
@@ -39,6 +40,7 @@ SLIDER_WIDTH = 320  # px; the strip of marks under a slider has the same width
 MARKS_HEIGHT = 16  # px
 MARGIN = 0.25  # the slider reaches this share of the current range beyond each bound
 DEFAULT_CONTINUE = 20  # trials the Continue box proposes
+MARKS_INTERVAL = 1.0  # seconds between redraws of the strips while a run goes on
 
 
 def _fmt(x: Any) -> str:
@@ -451,6 +453,7 @@ class SpaceControls:
         self._syncing = False
         self._synced: Any = None
         self._message = ""
+        self._marks_at = 0.0
         space = study.search_space
         self.controls: dict[str, _Control] = {}
         for dim in space.dims:
@@ -556,7 +559,7 @@ class SpaceControls:
             finally:
                 self._syncing = False
             self._synced = space.describe(), space.to_json()
-            self._draw(space, trials)
+            self._draw(space, trials, force=True)
 
     def refresh(self) -> None:
         """Update the marks and counts from the trials so far (the dashboard calls this)."""
@@ -567,11 +570,20 @@ class SpaceControls:
                 return
             self._draw(space, self.study.trials)
 
-    def _draw(self, space: Space, trials: list[Trial], numeric_only: bool = False) -> None:
+    def _draw(
+        self, space: Space, trials: list[Trial], numeric_only: bool = False, force: bool = False
+    ) -> None:
         inside = {t.number: space.contains(t.raw) for t in trials}
         best = self.study.best_trial
+        # drawing the strips costs milliseconds per dimension: at most once per
+        # MARKS_INTERVAL during a run, always after it and after an edit
+        now = time.monotonic()
+        marks = force or not self.study.running or now - self._marks_at >= MARKS_INTERVAL
+        if marks:
+            self._marks_at = now
         for key, control in self.controls.items():
-            if not numeric_only or isinstance(control, NumericControl):
+            numeric = isinstance(control, NumericControl)
+            if (numeric and marks) or (not numeric and not numeric_only):
                 control.refresh(space.by_key[key], trials, inside, best)
         self._visibility(space)
         self._show_status(space, trials, inside)
@@ -586,7 +598,7 @@ class SpaceControls:
     def _pending_changed(self, message: str = "") -> None:
         """An edit in the controls: redraw the shaded ranges, hide rows, say what changed."""
         self._message = message
-        self._draw(self.study.search_space, self.study.trials, numeric_only=True)
+        self._draw(self.study.search_space, self.study.trials, numeric_only=True, force=True)
 
     def _show_status(
         self,
