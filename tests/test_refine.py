@@ -234,3 +234,23 @@ def test_zoom_pads_and_respects_scales():
     assert math.isclose(blo / 0.1, round(blo / 0.1)) and math.isclose(bhi / 0.1, round(bhi / 0.1))
     assert blo <= 0.3 and bhi >= 0.5
     space.refined(ranges)  # always a valid refinement
+
+
+def test_run_takes_a_positive_count_and_one_run_at_a_time():
+    import numpy as np
+
+    s = study(n=3)
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(ValueError):
+            s.run(bad)
+    s.run(np.int64(2)).wait(60)
+    assert len(s.trials) == 5
+    slow = hpmagic.create_study(
+        "import time\ntime.sleep(0.05)\nx = tune.uniform(0, 1)\nx", {}, Options(max_evals=100, store=None)
+    ).run()
+    try:
+        with pytest.raises(RuntimeError, match="already running"):
+            slow.run(5)
+    finally:
+        slow.stop().wait(30)
+    assert slow.n_target == 100
