@@ -392,6 +392,8 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
     shape = "(mu, sigma)" if dim.kind in ("normal", "lognormal") else "(low, high)"
     if dim.kind == "quniform":
         shape = "(low, high) or (low, high, q)"
+    if dim.kind in ("normal", "lognormal") and isinstance(value, dict) and set(value) == {"mu", "sigma"}:
+        value = (value["mu"], value["sigma"])  # as ``space`` shows it
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
         raise SpaceError(f"{where}: give {shape} as numbers, got {value!r}")
     value = [_plain(v) for v in value]

@@ -254,3 +254,13 @@ def test_run_takes_a_positive_count_and_one_run_at_a_time():
     finally:
         slow.stop().wait(30)
     assert slow.n_target == 100
+
+
+def test_space_as_shown_is_a_valid_refinement():
+    source = "z = tune.normal(0, 1)\nq = tune.quniform(0, 1, 0.25)\n" + QUAD
+    s = study(source, n=5)
+    before = s.search_space.to_json()
+    s.refine(**s.space)
+    assert s.search_space.to_json() == before
+    s.refine(z={"mu": 1.0, "sigma": 0.5}, q=(0, 0.5, 0.25))
+    assert s.space["z"] == {"mu": 1.0, "sigma": 0.5} and s.space["q"] == (0, 0.5, 0.25)
