@@ -327,10 +327,9 @@ class Study:
                     break
                 with self._lock:
                     number = self._next_number()
-                    search = self._search_for_ask()
-                    raw = search.ask(number)
+                    raw = self._search_for_ask().ask(number)
+                    space = self._space  # the space this point was asked in, even if refined next
                     self.n_started += 1
-                space = search.space  # the space this point was asked in, even if refined since
                 values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
                 job = TrialJob(number, values)
                 future = executor.submit(job, self._report_hook(number))
