@@ -77,6 +77,11 @@ class Search:
     def n_told(self) -> int:
         return len(self._trials._trials)
 
+    @property
+    def numbers(self) -> list[int]:
+        """The trial numbers hyperopt has been shown (a warm start's trials first)."""
+        return [doc["tid"] for doc in self._trials._trials]
+
     def ask(self, number: int) -> dict[str, Any]:
         """Raw params for trial ``number`` (numbers are unique in a study)."""
         seed = int(self._rng.integers(2**31 - 1))

@@ -54,6 +54,19 @@ class Dimension:
     def is_choice(self) -> bool:
         return self.kind == "choice"
 
+    @property
+    def is_log(self) -> bool:
+        return self.kind in LOG_KINDS
+
+    @property
+    def is_int(self) -> bool:
+        """Whether values are ints (int, logint, and quniform over ints)."""
+        return self.kind in INT_KINDS or self.as_int
+
+    @property
+    def is_bounded(self) -> bool:
+        return self.kind in BOUNDED_KINDS
+
     def describe(self) -> Any:
         """The dimension's current range, as ``space`` shows it."""
         if self.is_choice:
@@ -107,9 +120,11 @@ def _number(value: Any, what: str, site: Site) -> float:
     return value
 
 
-def check_bounds(kind: str, low: float, high: float, q: float | None, line: int) -> None:
+def check_bounds(
+    kind: str, low: float, high: float, q: float | None, line: int | None, where: str | None = None
+) -> None:
     """Raise a :class:`SpaceError` for bounds that cannot define a range."""
-    where = f"tune.{kind}"
+    where = where or f"tune.{kind}"
     if kind in INT_KINDS:
         for name, v in (("low", low), ("high", high)):
             if not float(v).is_integer():
@@ -195,7 +210,8 @@ class Space:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {d.key: d.describe() for d in self.dims}
+        """key (the label unless shared) → current range; dims of dropped options left out."""
+        return {d.key: d.describe() for d in self.visible()}
 
     def runtime_value(self, key: str, raw: dict[str, Any]) -> Any:
         """The value a site evaluates to in a trial."""
@@ -255,6 +271,9 @@ class Space:
             elif dim.kind == "quniform":
                 x = multiple_in_range(float(v), dim.low, dim.high, dim.q)
                 raw[key] = int(round(x)) if dim.as_int else x
+            elif dim.low is not None and dim.high is not None:
+                # exp(log(low)) may miss low by a rounding error: keep points inside
+                raw[key] = min(max(float(v), float(dim.low)), float(dim.high))
             else:
                 raw[key] = float(v)
         return raw
@@ -273,23 +292,48 @@ class Space:
         return vals
 
     # -- refine ----------------------------------------------------------------
+    def find(self, name: str) -> list[Dimension]:
+        """The dimensions a refinement names: the one with key ``name``, else all labelled so."""
+        return [d for d in self.dims if d.key == name] or [d for d in self.dims if d.label == name]
+
     def refined(self, ranges: dict[str, Any]) -> Space:
         """A copy with some dimensions narrowed or widened; this space is unchanged.
 
         A key may be a dimension key or a label (which then refines every dimension
         carrying it). Numeric ranges are ``(low, high)`` (``(low, high, q)`` for
-        quniform, ``(mu, sigma)`` for normal kinds); a choice takes the options to
-        keep, as shown in ``space``.
+        quniform, ``(mu, sigma)`` for normal kinds) in natural units, and may reach
+        beyond the cell's own bounds; a choice takes the options to keep, as shown in
+        ``space``, from the cell's original options. Any bad entry raises a
+        :class:`SpaceError` and nothing is refined.
         """
         new = self.copy()
         for name, value in ranges.items():
-            dims = [d for d in new.dims if d.key == name] or [d for d in new.dims if d.label == name]
+            dims = new.find(name)
             if not dims:
-                known = ", ".join(d.key for d in new.dims)
-                raise SpaceError(f"refine: no dimension '{name}'; the space has {known}")
+                known = ", ".join(d.key for d in new.dims) or "no dimensions"
+                raise SpaceError(f"refine: no dimension {name!r}; the space has {known}")
             for dim in dims:
                 _refine_dim(dim, value)
         return new
+
+    def reachable(self, dim: Dimension, allowed: dict[str, list[int]] | None = None) -> bool:
+        """Whether some point of the space has ``dim`` active (its options are all kept).
+
+        ``allowed`` overrides the kept options of choices by key (a pending edit).
+        """
+        parent = dim.parent
+        while parent is not None:
+            key, option = parent
+            choice = self.by_key[key]
+            kept = allowed.get(key, choice.allowed) if allowed else choice.allowed
+            if option not in kept:
+                return False
+            parent = choice.parent
+        return True
+
+    def visible(self) -> list[Dimension]:
+        """The dimensions that can still be active, in cell order."""
+        return [d for d in self.dims if self.reachable(d)]
 
     # -- JSON ------------------------------------------------------------------
     def to_json(self) -> list[dict[str, Any]]:
@@ -309,46 +353,138 @@ class Space:
         return [(d.key, d.kind, d.parent, d.describe() if not d.is_choice else d.options) for d in self.dims]
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers, so bounds from arrays are accepted."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _refine_dim(dim: Dimension, value: Any) -> None:
     where = f"refine {dim.key}"
     if dim.is_choice:
-        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set)):
-            raise SpaceError(f"{where}: give the options to keep as a list, e.g. {dim.options[:2]}")
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+            raise SpaceError(
+                f"{where}: give the options to keep as a list, e.g. {dim.options[:2]!r}; got {value!r}"
+            )
         keep: list[int] = []
         for v in value:
-            matches = [i for i, o in enumerate(dim.options) if o == v and type(o) is type(v)] or [
-                i for i, o in enumerate(dim.options) if o == v
+            v = _plain(v)
+            matches = [i for i, o in enumerate(dim.options) if _same(o, v)] or [
+                i for i, o in enumerate(dim.options) if _equal(o, v)
             ]
             if not matches:
-                raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options}")
+                raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options!r}")
             keep.extend(i for i in matches if i not in keep)
         if not keep:
-            raise SpaceError(f"{where}: keep at least one option")
+            raise SpaceError(f"{where}: keep at least one of the options {dim.options!r}")
         dim.allowed = sorted(keep)
         if dim.default not in dim.allowed:
             dim.default = dim.allowed[0]
         return
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value
-    ):
-        raise SpaceError(f"{where}: give a (low, high) pair of numbers, got {value!r}")
+    shape = "(mu, sigma)" if dim.kind in ("normal", "lognormal") else "(low, high)"
+    if dim.kind == "quniform":
+        shape = "(low, high) or (low, high, q)"
+    if dim.kind in ("normal", "lognormal") and isinstance(value, dict) and set(value) == {"mu", "sigma"}:
+        value = (value["mu"], value["sigma"])  # as ``space`` shows it
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise SpaceError(f"{where}: give {shape} as numbers, got {value!r}")
+    value = [_plain(v) for v in value]
+    if not all(_is_number(v) for v in value):
+        raise SpaceError(f"{where}: give {shape} as finite numbers, got {tuple(value)!r}")
     if dim.kind in ("normal", "lognormal"):
         if len(value) != 2 or value[1] <= 0:
-            raise SpaceError(f"{where}: give (mu, sigma) with sigma > 0, got {value!r}")
+            raise SpaceError(f"{where}: give (mu, sigma) with sigma > 0, got {tuple(value)!r}")
         dim.mu, dim.sigma = float(value[0]), float(value[1])
+        dim.default = dim.mu if dim.kind == "normal" else math.exp(dim.mu)
         return
     if dim.kind == "quniform" and len(value) == 3:
         low, high, q = value
     elif len(value) == 2:
         (low, high), q = value, dim.q
     else:
-        raise SpaceError(f"{where}: give (low, high), got {value!r}")
-    check_bounds(dim.kind, low, high, q, dim.line)
-    dim.low, dim.high, dim.q = low, high, q
+        raise SpaceError(f"{where}: give {shape}, got {tuple(value)!r}")
+    check_bounds(dim.kind, low, high, q, None, where=where)
+    if dim.kind in INT_KINDS:
+        low, high = int(low), int(high)
+    elif dim.kind in ("uniform", "loguniform"):
+        low, high = float(low), float(high)
     if dim.kind == "quniform":
-        dim.as_int = all(float(x).is_integer() and isinstance(x, int) for x in (low, high, q))
+        # an integer step stays integer when a slider hands back 2.0 for 2
+        as_int = all(isinstance(x, int) for x in (low, high, q)) or (
+            dim.as_int and all(float(x).is_integer() for x in (low, high, q))
+        )
+        if as_int:
+            low, high, q = int(low), int(high), int(q)
+        dim.as_int = as_int
+    dim.low, dim.high, dim.q = low, high, q
     if not dim.contains(dim.default):
         dim.default = _midpoint(dim)
+
+
+def zoom(space: Space, points: list[dict[str, Any]], pad: float = 0.1) -> dict[str, Any]:
+    """Ranges that narrow each bounded numeric dimension to where ``points`` lie.
+
+    For every visible bounded dimension active in some point: the span of the
+    points' values (on the log axis for log scales), padded on each side by
+    ``pad`` of that span and by at least 5 % of the current range, rounded
+    outwards (whole numbers for integers, steps of q for quniform) and kept
+    inside the current range. Choices and normal kinds are left as they are;
+    dimensions whose range would not change are left out. The result can be
+    passed to ``refine`` as it is.
+    """
+    out: dict[str, Any] = {}
+    for dim in space.visible():
+        if not dim.is_bounded:
+            continue
+        values = [p[dim.key] for p in points if _is_number(p.get(dim.key))]
+        values = [v for v in values if v > 0] if dim.is_log else values
+        if not values or dim.low is None or dim.high is None:
+            continue
+        axis = math.log10 if dim.is_log else float
+        back = (lambda x: 10.0**x) if dim.is_log else float
+        cur_lo, cur_hi = axis(dim.low), axis(dim.high)
+        lo, hi = axis(min(values)), axis(max(values))
+        margin = max(pad * (hi - lo), 0.05 * (cur_hi - cur_lo))
+        low = max(back(lo - margin), float(dim.low))
+        high = min(back(hi + margin), float(dim.high))
+        if dim.kind in INT_KINDS:
+            low, high = math.floor(low + 1e-9), math.ceil(high - 1e-9)
+        elif dim.kind == "quniform":
+            assert dim.q is not None
+            low = max(math.floor(low / dim.q + 1e-9) * dim.q, dim.low)
+            high = min(math.ceil(high / dim.q - 1e-9) * dim.q, dim.high)
+            if 0 < high - low < dim.q:
+                high = min(low + dim.q, dim.high)
+                low = max(high - dim.q, dim.low)
+            if dim.as_int:
+                low, high = int(round(low)), int(round(high))
+            else:
+                low, high = round(low, 12), round(high, 12)
+        else:
+            low = max(_round_sig(low, down=True), float(dim.low))
+            high = min(_round_sig(high, down=False), float(dim.high))
+            if low >= high:
+                continue
+        if (low, high) != (dim.low, dim.high):
+            out[dim.key] = (low, high)
+    return out
+
+
+def _round_sig(x: float, down: bool, digits: int = 3) -> float:
+    """``x`` to ``digits`` significant digits, rounded outwards of a range."""
+    if x == 0:
+        return 0.0
+    scale = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1)
+    y = (math.floor if down else math.ceil)(x / scale - (1e-9 if not down else -1e-9)) * scale
+    return float(f"{y:.{digits + 2}g}")
 
 
 def _midpoint(dim: Dimension) -> Any:
@@ -462,6 +598,13 @@ def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimen
             )
         dim.default = default
     return dim
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
+        return False
 
 
 def _same(a: Any, b: Any) -> bool:

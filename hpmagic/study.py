@@ -10,6 +10,7 @@ and rebuilds the search from the trials that fit; ``run`` starts more trials.
 from __future__ import annotations
 
 import io
+import math
 import numbers
 import os
 import threading
@@ -27,7 +28,7 @@ from .execution import COMPLETE, FAILED, PRUNED, Executor, SerialExecutor, Trial
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import Program, parse
 from .search import Search
-from .space import Space
+from .space import Space, zoom
 
 #: the first trials of a run failing alike stop it: a typo must not burn the whole budget
 SAME_FAILURE_LIMIT = 3
@@ -256,13 +257,51 @@ class Study:
         return self
 
     def refine(self, **ranges: Any) -> Study:
-        """Narrow or widen dimensions; later trials use the new space, earlier ones stay."""
+        """Narrow or widen dimensions; later trials use the new space, earlier ones stay.
+
+        ``refine(lr=(1e-3, 1e-2), model=["svc"])``: keys are labels (or keys such as
+        ``C#2`` when a label is shared), values as ``space`` shows them. Bounds may
+        go beyond the cell's own. Works while the study runs: trials started after
+        the call use the new space. TPE is warm-started from the earlier complete
+        trials that lie inside the new space; the others stay in ``trials``
+        (see :meth:`is_inside`). A bad range raises :class:`SpaceError` and changes
+        nothing. ``refine(**ranges)`` followed by ``run(n)`` is what the sliders'
+        Continue button does.
+        """
+        if not ranges:
+            return self
         with self._lock:
-            new_space = self._space.refined(ranges)
+            new_space = self._space.refined(ranges)  # raises before anything changes
             self._space = new_space
             self._search = None  # rebuilt from the trials that fit, at the next ask
         self._publish("space_changed")
         return self
+
+    def is_inside(self, trial: Trial) -> bool:
+        """Whether ``trial``'s point lies in the current space (asked live, never stored)."""
+        with self._lock:
+            return self._space.contains(trial.raw)
+
+    def suggest_refinement(self, fraction: float = 0.25, pad: float = 0.1) -> dict[str, Any]:
+        """Ranges around the best ``fraction`` of complete trials, ready for ``refine``.
+
+        Each bounded numeric dimension is narrowed to the span of the best trials'
+        values, padded a little (see :func:`hpmagic.space.zoom`); choices are kept.
+        Trials inside the current space are used when there are enough of them.
+        Empty when fewer than 4 trials are complete.
+        """
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+        with self._lock:
+            space = self._space
+            done = [t for t in self._trials if t.state == COMPLETE and self._loss(t) is not None]
+            inside = [t for t in done if space.contains(t.raw)]
+            pool = inside if len(inside) >= 4 else done
+            if len(pool) < 4:
+                return {}
+            pool.sort(key=lambda t: self._loss(t))  # type: ignore[arg-type, return-value]
+            best = pool[: max(2, math.ceil(fraction * len(pool)))]
+            return zoom(space, [t.raw for t in best], pad=pad)
 
     # -- the run ---------------------------------------------------------------
     def _default_n(self) -> int:
