@@ -414,8 +414,6 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
     check_bounds(dim.kind, low, high, q, None, where=where)
     if dim.kind in INT_KINDS:
         low, high = int(low), int(high)
-    elif dim.kind in ("uniform", "loguniform"):
-        low, high = float(low), float(high)
     if dim.kind == "quniform":
         # an integer step stays integer when a slider hands back 2.0 for 2
         as_int = all(isinstance(x, int) for x in (low, high, q)) or (

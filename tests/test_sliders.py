@@ -76,7 +76,7 @@ def test_refresh_shows_a_refinement_made_from_code(panel):
     panel.study.refine(x=(2, 4))
     panel.refresh()
     x = panel.control("x")
-    assert (x.low.value, x.high.value) == ("2.0", "4.0") and x.slider.value == (2, 4)
+    assert (x.low.value, x.high.value) == ("2", "4") and x.slider.value == (2, 4)
     assert "of 20 trials inside" in panel.status.value
 
 
