@@ -111,20 +111,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     quick = common.get_flag(argv, "--quick")
     sizes = (100, 1000) if quick else (100, 1000, 2000)
     repeats = 5 if quick else 21
-    from hpmagic.search import TPE_SETTINGS
+    from hpmagic.search import tpe_settings
+
+    settings = tpe_settings(2)
 
     common.print_header(
         "Suggestion latency",
         "hpmagic Search.ask vs raw hyperopt tpe.suggest (default and hpmagic's settings) vs Optuna TPE ask/tell",
         f"2-d Branin space, N ended trials (the same random points for all), median of {repeats} "
-        f"suggestions at N = {', '.join(map(str, sizes))}; hpmagic's TPE settings: {TPE_SETTINGS}",
+        f"suggestions at N = {', '.join(map(str, sizes))}; hpmagic's TPE settings: {settings}",
     )
     rows = []
     for n in sizes:
         points = history(n)
         ours = median_ms(hpmagic_ask(points), repeats)
         raw = median_ms(hyperopt_suggest(points), repeats)
-        raw_same = median_ms(hyperopt_suggest(points, **TPE_SETTINGS), repeats)
+        raw_same = median_ms(hyperopt_suggest(points, **settings), repeats)
         opt = median_ms(optuna_ask_tell(points), repeats)
         rows.append([n, ours, raw, raw_same, opt, f"{ours / raw_same:.2f}", f"{ours / opt:.2f}"])
     common.print_table(

@@ -24,9 +24,9 @@ ROOT = os.path.dirname(HERE)
 NOT_BENCHMARKS = {"run", "common", "__init__"}
 
 
-def scripts(names: Sequence[str] = ()) -> list[str]:
+def scripts(names: Sequence[str] = (), folder: str = HERE) -> list[str]:
     """Benchmark script names (without .py), sorted; ``names`` limits them."""
-    found = sorted(f[:-3] for f in os.listdir(HERE) if f.endswith(".py") and f[:-3] not in NOT_BENCHMARKS)
+    found = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and f[:-3] not in NOT_BENCHMARKS)
     if names:
         missing = [n for n in names if n not in found]
         for name in missing:
@@ -35,23 +35,35 @@ def scripts(names: Sequence[str] = ()) -> list[str]:
     return found
 
 
-def load(name: str) -> ModuleType:
-    """Import ``benchmarks/<name>.py`` as the package module ``benchmarks.<name>``."""
+def load(name: str, folder: str = HERE) -> ModuleType:
+    """Import ``<folder>/<name>.py`` as ``benchmarks.<name>`` (so ``from . import common`` works)."""
     if ROOT not in sys.path:
         sys.path.insert(0, ROOT)
-    return importlib.import_module(f"benchmarks.{name}")
+    importlib.import_module("benchmarks")
+    full = f"benchmarks.{name}"
+    spec = importlib.util.spec_from_file_location(full, os.path.join(folder, f"{name}.py"))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {name}.py from {folder}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[full] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(full, None)
+        raise
+    return module
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, folder: str = HERE) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     quick = "--quick" in argv
     names = [a for a in argv if not a.startswith("-")]
     passed = ["--quick"] if quick else []
     failed: list[str] = []
     started = time.perf_counter()
-    for name in scripts(names):
+    for name in scripts(names, folder):
         try:
-            module = load(name)
+            module = load(name, folder)
         except Exception:  # noqa: BLE001 - one broken script must not stop the rest
             print(f"[run.py] {name}: could not be imported:\n{traceback.format_exc()}", file=sys.stderr)
             failed.append(name)

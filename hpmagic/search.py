@@ -10,7 +10,6 @@ asked for gets its own id, and hyperopt never sees unfinished documents.
 from __future__ import annotations
 
 import bisect
-import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,17 +17,36 @@ import numpy as np
 
 from .space import Space
 
-#: settings hpmagic passes to hyperopt's TPE (chosen by measurement, see benchmarks/)
+#: settings of hpmagic's TPE (chosen by measurement, see benchmarks/tune_defaults.py): hyperopt's
+#: ``tpe.suggest`` arguments, and ``n_startup_per_dim``: at least that many random trials per
+#: dimension before the model is used
 TPE_SETTINGS: dict[str, Any] = {"n_startup_jobs": 10, "n_EI_candidates": 64, "gamma": 0.15}
+
+
+def tpe_settings(n_dims: int) -> dict[str, Any]:
+    """The arguments of hyperopt's ``tpe.suggest`` that hpmagic's TPE uses on ``n_dims`` dimensions."""
+    from hyperopt import tpe
+
+    settings = dict(TPE_SETTINGS)
+    per_dim = settings.pop("n_startup_per_dim", 0)
+    out = {
+        "n_startup_jobs": tpe._default_n_startup_jobs,
+        "n_EI_candidates": tpe._default_n_EI_candidates,
+        "gamma": tpe._default_gamma,
+        "prior_weight": tpe._default_prior_weight,
+        **settings,
+    }
+    out["n_startup_jobs"] = max(out["n_startup_jobs"], per_dim * n_dims)
+    return out
+
+
 ALGOS = ("tpe", "rand", "anneal", "grid")
 
 
 def _algo(name: str) -> Callable[..., Any]:
     """A hyperopt suggest function for the algorithms driven through ``Trials`` (not tpe)."""
-    from hyperopt import anneal, rand, tpe
+    from hyperopt import anneal, rand
 
-    if name == "tpe":
-        return functools.partial(tpe.suggest, verbose=False, **TPE_SETTINGS)
     if name == "rand":
         return rand.suggest
     if name == "anneal":
@@ -103,7 +121,7 @@ class Search:
         self.algo_name = algo
         self._rng = rng if rng is not None else np.random.default_rng()
         self._domain = Domain(lambda _: 0.0, space.to_hyperopt())
-        self._settings = dict(TPE_SETTINGS)
+        self._settings = tpe_settings(len(self._domain.params))
         if algo == "tpe":
             self._observed = _Observed(self._domain.params)
             self._posterior: Any = None  # TPE's model graph, built once at the first model-based ask
@@ -133,20 +151,16 @@ class Search:
 
         domain, seen, settings = self._domain, self._observed, self._settings
         rng = np.random.default_rng(seed)
-        if len(seen) < settings.get("n_startup_jobs", tpe._default_n_startup_jobs):
+        if len(seen) < settings["n_startup_jobs"]:
             idxs, vals = pyll.rec_eval(
                 domain.s_idxs_vals, memo={domain.s_new_ids: [number], domain.s_rng: rng}
             )
             return _point(idxs, vals, number)
         if self._posterior is None:
-            self._posterior = tpe.build_posterior_wrapper(
-                domain,
-                settings.get("prior_weight", tpe._default_prior_weight),
-                settings.get("gamma", tpe._default_gamma),
-            )
+            self._posterior = tpe.build_posterior_wrapper(domain, settings["prior_weight"], settings["gamma"])
         observed, observed_loss, posterior = self._posterior
         first = max(seen.numbers[-1], number) + 2  # candidate ids past every real one
-        candidates = list(range(first, first + settings.get("n_EI_candidates", tpe._default_n_EI_candidates)))
+        candidates = list(range(first, first + settings["n_EI_candidates"]))
         memo = {
             domain.s_new_ids: candidates,
             domain.s_rng: rng,
