@@ -10,6 +10,7 @@ asked for gets its own id, and hyperopt never sees unfinished documents.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +21,12 @@ from .space import Space
 #: settings of hpmagic's TPE (chosen by measurement, see benchmarks/tune_defaults.py): hyperopt's
 #: ``tpe.suggest`` arguments, and ``n_startup_per_dim``: at least that many random trials per
 #: dimension before the model is used
-TPE_SETTINGS: dict[str, Any] = {"n_startup_jobs": 10, "n_EI_candidates": 64, "gamma": 0.15}
+TPE_SETTINGS: dict[str, Any] = {
+    "n_startup_jobs": 10,
+    "n_EI_candidates": 64,
+    "gamma": 1.0,
+    "prior_weight": 0.5,
+}
 
 
 def tpe_settings(n_dims: int) -> dict[str, Any]:
@@ -41,6 +47,16 @@ def tpe_settings(n_dims: int) -> dict[str, Any]:
 
 
 ALGOS = ("tpe", "rand", "anneal", "grid")
+
+
+def preload() -> threading.Thread:
+    """Import hyperopt in a background thread (about a second, mostly scipy.stats).
+
+    Called when the extension loads, so the first ``%%tune`` cell does not wait for it.
+    """
+    thread = threading.Thread(target=lambda: __import__("hyperopt.tpe"), name="hpmagic:preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def _algo(name: str) -> Callable[..., Any]:
