@@ -144,6 +144,7 @@ class Search:
         else:
             self._algo = _algo(algo)
             self._trials = _trials_class()()
+        self._n_rand = 0  # random search reads no history: told trials are only counted
         for number, raw, loss in history:
             self.tell(number, raw, loss)
 
@@ -151,6 +152,8 @@ class Search:
     def n_told(self) -> int:
         if self.algo_name == "tpe":
             return len(self._observed)
+        if self.algo_name == "rand":
+            return self._n_rand
         return len(self._trials._trials)
 
     def ask(self, number: int) -> dict[str, Any]:
@@ -199,6 +202,9 @@ class Search:
         """
         if loss is None or not self.space.contains(raw):
             return False
+        if self.algo_name == "rand":
+            self._n_rand += 1
+            return True
         vals = self.space.to_hyperopt_vals(raw)
         if self.algo_name == "tpe":
             self._observed.add(number, float(loss), vals)
