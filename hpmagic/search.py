@@ -9,7 +9,8 @@ asked for gets its own id, and hyperopt never sees unfinished documents.
 
 from __future__ import annotations
 
-import functools
+import bisect
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,16 +18,53 @@ import numpy as np
 
 from .space import Space
 
-#: settings hpmagic passes to hyperopt's TPE (chosen by measurement, see benchmarks/)
-TPE_SETTINGS: dict[str, Any] = {"n_startup_jobs": 10, "n_EI_candidates": 64, "gamma": 0.15}
+#: settings of hpmagic's TPE, chosen by measurement (benchmarks/tune_defaults.py): hyperopt's
+#: ``tpe.suggest`` arguments, and optionally ``n_startup_per_dim`` (at least that many random
+#: trials per dimension before the model is used). hyperopt's gamma counts the "good" trials
+#: as ceil(gamma * sqrt(n)), at most 25: gamma 1.0 models the best 8 of 50 (its default 0.25: 2)
+
+TPE_SETTINGS: dict[str, Any] = {
+    "n_startup_jobs": 10,
+    "n_EI_candidates": 64,
+    "gamma": 1.0,
+    "prior_weight": 0.5,
+}
+
+
+def tpe_settings(n_dims: int) -> dict[str, Any]:
+    """The arguments of hyperopt's ``tpe.suggest`` that hpmagic's TPE uses on ``n_dims`` dimensions."""
+    from hyperopt import tpe
+
+    settings = dict(TPE_SETTINGS)
+    per_dim = settings.pop("n_startup_per_dim", 0)
+    out = {
+        "n_startup_jobs": tpe._default_n_startup_jobs,
+        "n_EI_candidates": tpe._default_n_EI_candidates,
+        "gamma": tpe._default_gamma,
+        "prior_weight": tpe._default_prior_weight,
+        **settings,
+    }
+    out["n_startup_jobs"] = max(out["n_startup_jobs"], per_dim * n_dims)
+    return out
+
+
 ALGOS = ("tpe", "rand", "anneal", "grid")
 
 
-def _algo(name: str) -> Callable[..., Any]:
-    from hyperopt import anneal, rand, tpe
+def preload() -> threading.Thread:
+    """Import hyperopt in a background thread (about a second, mostly scipy.stats).
 
-    if name == "tpe":
-        return functools.partial(tpe.suggest, verbose=False, **TPE_SETTINGS)
+    For the extension's load hook, so the first ``%%tune`` cell does not wait for it.
+    """
+    thread = threading.Thread(target=lambda: __import__("hyperopt.tpe"), name="hpmagic:preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _algo(name: str) -> Callable[..., Any]:
+    """A hyperopt suggest function for the algorithms driven through ``Trials`` (not tpe)."""
+    from hyperopt import anneal, rand
+
     if name == "rand":
         return rand.suggest
     if name == "anneal":
@@ -48,6 +86,39 @@ def _trials_class() -> type:
     return _DoneTrials
 
 
+class _Observed:
+    """Finished trials in the columns hyperopt's TPE reads, sorted by trial number.
+
+    ``tpe.suggest`` rebuilds these columns from every trial document on every call
+    (O(n) Python work per suggestion); kept here and extended at each tell, a
+    suggestion costs only TPE's own arithmetic. Same columns, same order, so the
+    same points come out.
+    """
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        self.numbers: list[int] = []
+        self.losses: list[float] = []
+        self.idxs: dict[str, list[int]] = {k: [] for k in labels}
+        self.vals: dict[str, list[Any]] = {k: [] for k in self.idxs}
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def add(self, number: int, loss: float, vals: dict[str, list[Any]]) -> None:
+        at = len(self.numbers)
+        if at and number < self.numbers[-1]:  # trials may end out of order (parallel)
+            at = bisect.bisect(self.numbers, number)
+        self.numbers.insert(at, number)
+        self.losses.insert(at, loss)
+        for key, seq in self.idxs.items():
+            if not vals.get(key):
+                continue
+            # the position among this label's entries: those of earlier trials come first
+            pos = bisect.bisect(seq, number) if seq and number < seq[-1] else len(seq)
+            seq.insert(pos, number)
+            self.vals[key].insert(pos, vals[key][0])
+
+
 class Search:
     """hyperopt over one :class:`Space`, warm-started from ``history``.
 
@@ -66,15 +137,25 @@ class Search:
 
         self.space = space
         self.algo_name = algo
-        self._algo = _algo(algo)
         self._rng = rng if rng is not None else np.random.default_rng()
         self._domain = Domain(lambda _: 0.0, space.to_hyperopt())
-        self._trials = _trials_class()()
+        self._settings = tpe_settings(len(self._domain.params))
+        if algo == "tpe":
+            self._observed = _Observed(self._domain.params)
+            self._posterior: Any = None  # TPE's model graph, built once at the first model-based ask
+        else:
+            self._algo = _algo(algo)
+            self._trials = _trials_class()()
+        self._n_rand = 0  # random search reads no history: told trials are only counted
         for number, raw, loss in history:
             self.tell(number, raw, loss)
 
     @property
     def n_told(self) -> int:
+        if self.algo_name == "tpe":
+            return len(self._observed)
+        if self.algo_name == "rand":
+            return self._n_rand
         return len(self._trials._trials)
 
     @property
@@ -85,8 +166,41 @@ class Search:
     def ask(self, number: int) -> dict[str, Any]:
         """Raw params for trial ``number`` (numbers are unique in a study)."""
         seed = int(self._rng.integers(2**31 - 1))
+        if self.algo_name == "tpe":
+            return self.space.from_hyperopt(self._tpe(number, seed))
         docs = self._algo([number], self._domain, self._trials, seed)
         return self.space.from_hyperopt(docs[0]["misc"]["vals"])
+
+    def _tpe(self, number: int, seed: int) -> dict[str, list[Any]]:
+        """``tpe.suggest`` on the observed columns: random until enough trials, then the model."""
+        from hyperopt import pyll, tpe
+
+        domain, seen, settings = self._domain, self._observed, self._settings
+        rng = np.random.default_rng(seed)
+        if len(seen) < settings["n_startup_jobs"]:
+            idxs, vals = pyll.rec_eval(
+                domain.s_idxs_vals, memo={domain.s_new_ids: [number], domain.s_rng: rng}
+            )
+            return _point(idxs, vals, number)
+        if self._posterior is None:
+            self._posterior = tpe.build_posterior_wrapper(domain, settings["prior_weight"], settings["gamma"])
+        observed, observed_loss, posterior = self._posterior
+        first = max(seen.numbers[-1], number) + 2  # candidate ids past every real one
+        candidates = list(range(first, first + settings["n_EI_candidates"]))
+        memo = {
+            domain.s_new_ids: candidates,
+            domain.s_rng: rng,
+            observed_loss["idxs"]: list(seen.numbers),
+            observed_loss["vals"]: list(seen.losses),
+            observed["idxs"]: {k: list(v) for k, v in seen.idxs.items()},
+            observed["vals"]: {k: list(v) for k, v in seen.vals.items()},
+        }
+        idxs, vals = pyll.rec_eval(posterior, memo=memo, print_node_on_error=False)
+        for label, param in domain.params.items():
+            if param.name == "randint" and len(param.pos_args) == 2:  # hyperopt samples from 0
+                offset = param.pos_args[0].obj
+                vals[label] = [v + offset for v in vals[label]]
+        return _point(idxs, vals, first)
 
     def tell(self, number: int, raw: dict[str, Any], loss: float | None) -> bool:
         """Show a finished trial to hyperopt; ``loss=None`` (failed) shows nothing.
@@ -95,9 +209,15 @@ class Search:
         """
         if loss is None or not self.space.contains(raw):
             return False
+        if self.algo_name == "rand":
+            self._n_rand += 1
+            return True
+        vals = self.space.to_hyperopt_vals(raw)
+        if self.algo_name == "tpe":
+            self._observed.add(number, float(loss), vals)
+            return True
         from hyperopt import JOB_STATE_DONE, STATUS_OK
 
-        vals = self.space.to_hyperopt_vals(raw)
         idxs = {k: ([number] if v else []) for k, v in vals.items()}
         misc = {"tid": number, "cmd": self._domain.cmd, "workdir": None, "idxs": idxs, "vals": vals}
         (doc,) = self._trials.new_trial_docs(
@@ -106,3 +226,12 @@ class Search:
         doc["state"] = JOB_STATE_DONE
         self._trials.add(doc)
         return True
+
+
+def _point(idxs: dict[str, list[int]], vals: dict[str, list[Any]], tid: int) -> dict[str, list[Any]]:
+    """hyperopt's ``misc.vals`` of one sampled id out of a vectorised sample."""
+    out: dict[str, list[Any]] = {}
+    for label, ids in idxs.items():
+        where = [i for i, x in enumerate(ids) if x == tid]
+        out[label] = [vals[label][where[0]]] if where else []
+    return out

@@ -1,0 +1,1 @@
+"""Benchmarks of hpmagic against hyperopt, Optuna and scikit-learn (``python benchmarks/run.py``)."""

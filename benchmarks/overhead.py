@@ -1,0 +1,165 @@
+"""hpmagic's own cost: ``%%tune`` in a real IPython kernel against raw ``hyperopt.fmin``.
+
+Everything runs in one real kernel (started through jupyter_client, as a notebook
+would), cells sent one after the other:
+
+1. Trial throughput: 1000 trials of a trivial objective (the cell returns
+   ``x1 + x2`` at once) over a 2-d uniform space, through ``%%tune -n 1000 --wait``
+   with its defaults (dashboard shown, store on in a temporary directory), against
+   ``hyperopt.fmin`` in the same kernel on the same space with the same algorithm:
+   TPE with hpmagic's settings, and random search. Wall time of the whole cell,
+   from sending it to the kernel going idle. Target: ≤ 1.15×.
+2. Time to first trial: from sending a ``%%tune`` cell to its first trial
+   starting; the trial writes ``time.time()`` to a file. Once for the first
+   ``%%tune`` of a fresh kernel (imports included), once for a later cell.
+   Target: < 1.5 s.
+3. Peak memory: the kernel's peak RSS (``VmHWM``) after 10 000 trials of a
+   trivial objective with ``--algo rand`` (2000 with ``--quick``). Target: < 200 MB.
+
+    python benchmarks/overhead.py [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+try:
+    from . import common
+except ImportError:  # run as a script
+    import common  # type: ignore[no-redef]
+
+from tests.kernel.kernel import Kernel  # noqa: E402 - common puts the project on sys.path
+
+SPACE_CELL = "x1 = tune.uniform(-5, 10)\nx2 = tune.uniform(0, 15)\nx1 + x2"
+HYPEROPT_SETUP = """
+import functools, numpy as _np
+from hyperopt import fmin as _fmin, hp as _hp, tpe as _tpe, rand as _rand, Trials as _Trials
+from hpmagic.search import tpe_settings as _tpe_settings
+_space = {"x1": _hp.uniform("x1", -5, 10), "x2": _hp.uniform("x2", 0, 15)}
+_algos = {"tpe": functools.partial(_tpe.suggest, verbose=False, **_tpe_settings(2)), "rand": _rand.suggest}
+"""
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident set size of a process, in MB (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def vm_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc status")
+
+
+def timed(kernel: Kernel, code: str, timeout: float = 1800) -> float:
+    t = time.perf_counter()
+    reply = kernel.execute(code, timeout=timeout)
+    seconds = time.perf_counter() - t
+    if reply.error or reply.status != "ok":
+        raise RuntimeError(f"cell failed: {reply.error_text}\n{code}")
+    return seconds
+
+
+def tune_cell(n: int, store: str, algo: str, seed: int, body: str = SPACE_CELL, wait: bool = True) -> str:
+    flags = f"-n {n} --algo {algo} --seed {seed} --store {store}" + (" --wait" if wait else "")
+    return f"%%tune {flags}\n{body}"
+
+
+def first_trial_delay(kernel: Kernel, store: str, marker: str, seed: int) -> float:
+    """Seconds from sending a %%tune cell to its first trial starting."""
+    if os.path.exists(marker):
+        os.remove(marker)
+    body = (
+        "import time as _time\n"
+        f"with open({marker!r}, 'a') as _f:\n"
+        "    _f.write(repr(_time.time()) + '\\n')\n"
+        "x = tune.uniform(0, 1)\n"
+        "x"
+    )
+    sent = time.time()
+    reply = kernel.execute(tune_cell(1, store, "tpe", seed, body, wait=True))
+    if reply.error:
+        raise RuntimeError(reply.error_text)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) or not open(marker).read().strip():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the first trial never started")
+        time.sleep(0.01)
+    with open(marker) as f:
+        return float(f.read().split()[0]) - sent
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    quick = common.get_flag(argv, "--quick")
+    n = 200 if quick else 1000
+    n_memory = 2000 if quick else 10_000
+    common.print_header(
+        "Overhead of %%tune in a real kernel",
+        "%%tune (dashboard shown, SQLite store on) vs hyperopt.fmin, same kernel, same space, same algorithm",
+        f"{n} trials of a trivial objective (x1 + x2, x1 uniform in [-5, 10], x2 uniform in [0, 15]); "
+        f"time to first trial (fresh kernel and later cell); peak RSS of the kernel after {n_memory} "
+        "trials with --algo rand",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        store = os.path.join(tmp, "studies.db")
+        marker = os.path.join(tmp, "first_trial.txt")
+        kernel = Kernel(cwd=tmp)
+        try:
+            rss_start = vm_rss_mb(kernel.pid)
+            load = timed(kernel, "%load_ext hpmagic")
+            first_cold = first_trial_delay(kernel, store, marker, seed=1)
+            first_warm = first_trial_delay(kernel, store, marker, seed=2)
+            timed(kernel, HYPEROPT_SETUP)
+            rows: list[list[Any]] = []
+            for algo in ("tpe", "rand"):
+                ours = timed(kernel, tune_cell(n, store, algo, seed=3))
+                check = kernel.value("len(_.trials)")
+                if check != n:
+                    raise RuntimeError(f"%%tune ended with {check} trials, expected {n}")
+                raw = timed(
+                    kernel,
+                    f"_fmin(lambda p: p['x1'] + p['x2'], _space, algo=_algos[{algo!r}], max_evals={n}, "
+                    f"trials=_Trials(), rstate=_np.random.default_rng(3), show_progressbar=False)",
+                )
+                rows.append([algo, n, ours, raw, f"{ours / raw:.2f}×"])
+            common.print_table(
+                ["algorithm", "trials", "%%tune (s)", "hyperopt.fmin (s)", "ratio"],
+                rows,
+                "Wall time of the cell (target ratio ≤ 1.15×):",
+            )
+            common.print_table(
+                ["case", "seconds"],
+                [
+                    ["%load_ext hpmagic (fresh kernel)", load],
+                    ["first %%tune cell of the kernel → first trial starts", first_cold],
+                    ["a later %%tune cell → first trial starts", first_warm],
+                ],
+                "Time to first trial (target < 1.5 s):",
+            )
+            kernel.shutdown()
+            kernel = Kernel(cwd=tmp)
+            timed(kernel, "%load_ext hpmagic")
+            before = vm_rss_mb(kernel.pid)
+            seconds = timed(kernel, tune_cell(n_memory, store + ".mem", "rand", seed=4))
+            peak = vm_hwm_mb(kernel.pid)
+            common.print_table(
+                ["trials (--algo rand)", "RSS before (MB)", "peak RSS (MB)", "wall time (s)"],
+                [[n_memory, before, peak, seconds]],
+                f"Kernel memory (target peak < 200 MB; a fresh kernel's RSS was {rss_start:.0f} MB):",
+            )
+        finally:
+            kernel.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The benchmarks import and their machinery works, on tiny workloads (seconds, not minutes).
+
+The figures themselves come from ``python benchmarks/run.py``; here only that every
+script loads, that the searchers they compare really search, and that run.py finds
+scripts, passes ``--quick`` and survives a broken or missing one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+from benchmarks import common, latency, overhead, quality, run, tune_defaults
+
+
+def test_every_script_imports_and_has_main() -> None:
+    names = run.scripts()
+    assert {"overhead", "quality", "latency", "tune_defaults"} <= set(names)
+    assert "common" not in names and "run" not in names
+    for name in names:
+        module = run.load(name)
+        assert callable(getattr(module, "main", None)), f"benchmarks/{name}.py has no main(argv)"
+
+
+def test_problems_have_their_known_optima() -> None:
+    assert math.isclose(common.branin(math.pi, 2.275), 0.397887, abs_tol=1e-5)
+    x = (0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573)
+    assert math.isclose(common.hartmann6(*x), -3.32237, abs_tol=1e-4)
+    assert common.levy4(1, 1, 1, 1) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "searcher", [common.run_hpmagic, common.run_hyperopt, common.run_optuna, common.run_random]
+)
+def test_searchers_give_a_trace_per_evaluation(searcher) -> None:
+    problem = common.PROBLEMS["branin"]
+    trace = searcher(problem, 12, 0)
+    assert len(trace) == 12
+    assert all(v >= problem.optimum - 1e-9 for v in trace)
+    assert trace == searcher(problem, 12, 0), "a seeded searcher must repeat itself"
+
+
+def test_randomized_search_cv_scores_like_the_svc_objective() -> None:
+    problem = common.PROBLEMS["svc"]
+    trace = common.run_randomized_search_cv(problem, 2, 0)
+    assert len(trace) == 2 and all(0 <= v <= 1 for v in trace)
+
+
+def test_quality_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    traces = quality.measure(("branin",), [0, 1], (6,))
+    assert len(traces) == 4  # RandomizedSearchCV only on the SVC
+    quality.report(traces, ("branin",), (6,))
+    out = capsys.readouterr().out
+    assert "| Branin (2-d) @6 |" in out and "±" in out
+
+
+def test_latency_paths_run_on_a_small_history() -> None:
+    points = latency.history(15)
+    for make in (latency.hpmagic_ask, latency.hyperopt_suggest, latency.optuna_ask_tell):
+        assert latency.median_ms(make(points), 1) > 0
+
+
+def test_tune_defaults_swaps_settings_only_for_the_run() -> None:
+    from hpmagic import search
+
+    before = dict(search.TPE_SETTINGS)
+    trace = tune_defaults.hpmagic_with({"n_startup_jobs": 3, "n_EI_candidates": 8, "gamma": 1.0})(
+        common.PROBLEMS["branin"], 8, 0
+    )
+    assert len(trace) == 8
+    assert search.TPE_SETTINGS == before
+    assert tune_defaults._parse(tune_defaults.describe(before)) == before
+
+
+def test_overhead_reads_peak_memory_and_writes_cells() -> None:
+    assert overhead.vm_hwm_mb(os.getpid()) >= overhead.vm_rss_mb(os.getpid()) > 10
+    cell = overhead.tune_cell(5, "/tmp/x.db", "rand", 3)
+    assert cell.splitlines()[0] == "%%tune -n 5 --algo rand --seed 3 --store /tmp/x.db --wait"
+
+
+def test_run_passes_quick_and_survives_broken_scripts(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "good.py").write_text(
+        "import sys\nSEEN = []\ndef main(argv):\n    print('good ran with', list(argv))\n"
+    )
+    (tmp_path / "broken.py").write_text("raise RuntimeError('cannot even import')\n")
+    (tmp_path / "failing.py").write_text("def main(argv):\n    raise ValueError('bad run')\n")
+    (tmp_path / "helper.py").write_text("X = 1\n")
+    (tmp_path / "common.py").write_text("raise AssertionError('common is not a benchmark')\n")
+    status = run.main(["--quick"], folder=str(tmp_path))
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "good ran with ['--quick']" in captured.out
+    assert "broken: could not be imported" in captured.err and "failing failed" in captured.err
+    assert "common is not a benchmark" not in captured.err
+    # a missing script is reported, not fatal
+    assert run.main(["nosuch"], folder=str(tmp_path)) == 0
+    assert "no benchmark named 'nosuch'" in capsys.readouterr().err
+
+
+def test_search_ask_is_identical_whatever_order_trials_end_in() -> None:
+    """Columns kept sorted at each tell: the same point whether trials end in order or not."""
+    from hpmagic import Options, create_study, tune
+    from hpmagic.search import Search
+
+    study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
+    space = study.search_space
+    rng = np.random.default_rng(0)
+    told = [
+        ({d.key: float(rng.uniform(d.low, d.high)) for d in space.dims}, float(rng.random()))
+        for _ in range(30)
+    ]
+    in_order = Search(
+        space, "tpe", np.random.default_rng(1), [(i, r, loss) for i, (r, loss) in enumerate(told)]
+    )
+    shuffled = Search(space, "tpe", np.random.default_rng(1))
+    for i in rng.permutation(len(told)):
+        shuffled.tell(int(i), *told[i])
+    assert in_order.ask(30) == shuffled.ask(30)
+
+
+def test_preload_imports_hyperopt_in_the_background() -> None:
+    import sys
+
+    from hpmagic.search import preload
+
+    thread = preload()
+    thread.join(timeout=120)
+    assert not thread.is_alive() and "hyperopt.tpe" in sys.modules
