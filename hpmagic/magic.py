@@ -21,6 +21,7 @@ from .annotations import tune
 from .executors import ExecutorError
 from .options import DEFAULT_MAX_EVALS, Options, OptionsError
 from .program import ProgramError
+from .search import preload
 from .store import StoreError, export_stored, store_paths, stored_code, stored_lines
 from .study import Study, create_study
 
@@ -241,6 +242,7 @@ def displays_as_text() -> Iterator[None]:
 
 def load(ipython: Any) -> None:
     context.add_trial_hook(displays_as_text)
+    preload()  # hyperopt imports in the background, so the first %%tune starts its trials sooner
     context.install_router()  # now, so logging handlers made later write through it
     ipython.register_magics(TuneMagics)
     ipython.user_ns.setdefault("tune", tune)

@@ -146,22 +146,18 @@ class Search:
         else:
             self._algo = _algo(algo)
             self._trials = _trials_class()()
-        self._n_rand = 0  # random search reads no history: told trials are only counted
+        self._told: list[int] = []  # numbers of the trials shown to the search, in telling order
         for number, raw, loss in history:
             self.tell(number, raw, loss)
 
     @property
     def n_told(self) -> int:
-        if self.algo_name == "tpe":
-            return len(self._observed)
-        if self.algo_name == "rand":
-            return self._n_rand
-        return len(self._trials._trials)
+        return len(self._told)
 
     @property
     def numbers(self) -> list[int]:
         """The trial numbers hyperopt has been shown (a warm start's trials first)."""
-        return [doc["tid"] for doc in self._trials._trials]
+        return list(self._told)
 
     def ask(self, number: int) -> dict[str, Any]:
         """Raw params for trial ``number`` (numbers are unique in a study)."""
@@ -209,8 +205,8 @@ class Search:
         """
         if loss is None or not self.space.contains(raw):
             return False
-        if self.algo_name == "rand":
-            self._n_rand += 1
+        self._told.append(number)
+        if self.algo_name == "rand":  # random search reads no history
             return True
         vals = self.space.to_hyperopt_vals(raw)
         if self.algo_name == "tpe":

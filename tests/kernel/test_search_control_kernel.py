@@ -6,7 +6,7 @@ import pytest
 
 pytestmark = pytest.mark.kernel
 
-EPOCH_CELL = """%%tune -n 30 --seed 4 --prune {rule} --wait -o {out} --name {out}
+EPOCH_CELL = """%%tune -n 30 --seed 4 --algo rand --prune {rule} --wait -o {out} --name {out}
 good = tune.choice([True, False])
 lr = tune.loguniform(1e-3, 1.0)
 for epoch in range(6):

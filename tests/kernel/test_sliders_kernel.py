@@ -43,7 +43,7 @@ def test_refine_from_code_then_from_the_widgets(kernel):
     )
     assert reply.status == "ok", reply.error_text
     assert any("application/vnd.jupyter.widget-view+json" in d for d in reply.displays)
-    assert kernel.value("c.control('x').low.value, c.control('x').high.value") == ("0.0", "2.0")
+    assert kernel.value("c.control('x').low.value, c.control('x').high.value") == ("0", "2")
     assert kernel.value("c.control('depth').slider.value") == (2, 5)
     assert kernel.value("c.ranges()") == {}
 
