@@ -121,6 +121,11 @@ def _one_line(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _running(study: Study) -> bool:
+    # the run's end is published before study.running turns False
+    return study.running and study.run_ended_at is None
+
+
 def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
     """``12/50 trials · 2 failed · 1 pruned · 14.2s elapsed · ~40s left`` for this run."""
     counts = counts if counts is not None else study.counts()
@@ -135,13 +140,13 @@ def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
         end = study.run_ended_at or time.time()
         elapsed = max(0.0, end - study.run_started_at)
         parts.append(f"{format_duration(elapsed)} elapsed")
-        if study.running and 0 < ran < target:
+        if _running(study) and 0 < ran < target:
             parts.append(f"~{format_duration(elapsed / ran * (target - ran))} left")
     return " · ".join(parts)
 
 
 def state_line(study: Study, stopping: bool = False) -> str:
-    if study.running:
+    if _running(study):
         return "stopping: running trials finish…" if stopping else "running"
     return study.message or study.end_reason or "not started"
 
@@ -310,7 +315,7 @@ class Dashboard:
         self._throttle = Throttle(self.refresh)
         _VIEWS.add(self)
         study.subscribe(self)
-        self.refresh(final=not study.running)
+        self.refresh(final=not _running(study))
 
     # -- the slot for per-dimension controls --------------------------------------
     def dimension_plot(self, key: str) -> Any:
@@ -381,7 +386,7 @@ class Dashboard:
             new = study.trials[len(self.history) :]
             for trial in new:
                 self.history.add(trial)
-            running = study.running
+            running = _running(study)
             counts = dict(self.history.counts)
             self.title.value = (
                 f"<b>hpmagic study {html.escape(study.name)}</b> "
@@ -400,14 +405,16 @@ class Dashboard:
                 self.best.value = _best_html(best, study.direction)
             if new or final or not self._table_shown:
                 self._update_table(best)
-            self._draw_plots(final or not running)
+            self._draw_plots(final)
             if final:
                 self._update_display()
             self.refresh_count += 1
             self.last_refresh_seconds = time.perf_counter() - started
             pending = self._pending_plots()
-        if running:
-            self._throttle.poke(max(0.0, self._next_draw - time.monotonic()) if pending else TICK_INTERVAL)
+        if pending:
+            self._throttle.poke(max(0.0, self._next_draw - time.monotonic()))
+        elif running:
+            self._throttle.poke(TICK_INTERVAL)
 
     def _update_table(self, best: Trial | None) -> None:
         trials = self.study.trials
@@ -587,7 +594,7 @@ def mimebundle(study: Study) -> dict[str, Any]:
     if not _widgets_available():
         return {"text/plain": text_summary(study)}
     Dashboard(study).show()
-    if study.running:
+    if _running(study):
         return {"text/plain": f"<hpmagic.Study '{study.name}': running, live view above>"}
     return {"text/plain": repr(study)}
 

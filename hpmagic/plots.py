@@ -33,6 +33,14 @@ def _style(ax: Any) -> None:
     ax.grid(True, alpha=0.25, linewidth=0.6)
 
 
+def _margins(
+    fig: Figure, left: float = 0.55, bottom: float = 0.42, top: float = 0.25, right: float = 0.1
+) -> None:
+    """Fixed margins in inches: tight_layout costs more than the drawing itself."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h)
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
@@ -54,10 +62,18 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
         _empty(ax, "no trials yet")
     else:
         if data.x.size:
-            ax.scatter(data.x, data.y, s=9, color=BLUE, alpha=0.55, linewidths=0, label="trial", zorder=2)
+            ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.55, mew=0, label="trial", zorder=2)
         if data.pruned_x.size:
-            ax.scatter(
-                data.pruned_x, data.pruned_y, s=9, color=GREY, alpha=0.6, marker="v", label="pruned", zorder=2
+            ax.plot(
+                data.pruned_x,
+                data.pruned_y,
+                "v",
+                ms=3,
+                color=GREY,
+                alpha=0.6,
+                mew=0,
+                label="pruned",
+                zorder=2,
             )
         if data.best_x.size:
             ax.step(
@@ -79,7 +95,7 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
         ax.set_ylabel("score" if data.direction == "maximize" else "value", fontsize=FONT)
         ax.legend(fontsize=FONT - 1, frameon=False, loc="best", markerscale=1.2, handlelength=1.2)
     ax.set_title("convergence", fontsize=FONT + 1, loc="left")
-    fig.tight_layout(pad=0.4)
+    _margins(fig, left=0.62, bottom=0.45)
     return _png(fig)
 
 
@@ -91,9 +107,9 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
     if data.n == 0 and not data.failed_x.size:
         _empty(ax, "no trials yet")
     else:
-        ax.scatter(data.x, data.y, s=8, color=BLUE, alpha=0.5, linewidths=0, zorder=2)
+        ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.5, mew=0, zorder=2)
         if data.best_x is not None:
-            ax.scatter([data.best_x], [data.best_y], s=40, color=ORANGE, marker="*", zorder=3, linewidths=0)
+            ax.plot([data.best_x], [data.best_y], "*", ms=9, color=ORANGE, mew=0, zorder=3)
         if data.failed_x.size:
             ax.plot(
                 data.failed_x,
@@ -117,7 +133,7 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
         if data.log_y:
             ax.set_yscale("log")
     ax.set_title(data.label, fontsize=FONT + 1, loc="left")
-    fig.tight_layout(pad=0.4)
+    _margins(fig, left=0.5, bottom=0.55 if data.kind == "choice" and len(data.categories) > 3 else 0.32)
     return _png(fig)
 
 
@@ -135,7 +151,7 @@ def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: fl
     ax.set_xlim(0, max(shares + [0.01]) * 1.1)
     ax.grid(False, axis="y")
     ax.set_title("importance", fontsize=FONT + 1, loc="left")
-    fig.tight_layout(pad=0.4)
+    _margins(fig, left=1.15, bottom=0.3)
     return _png(fig)
 
 
@@ -160,5 +176,5 @@ def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
     ax.set_xlabel("step", fontsize=FONT)
     shown = f" ({len(data.curves)} of {data.n})" if len(data.curves) < data.n else ""
     ax.set_title(f"intermediate reports{shown}", fontsize=FONT + 1, loc="left")
-    fig.tight_layout(pad=0.4)
+    _margins(fig, left=0.62, bottom=0.45)
     return _png(fig)
