@@ -247,7 +247,9 @@ class Dashboard:
 
         self.title = w.HTML()
         self.progress = w.IntProgress(min=0, max=1, layout=w.Layout(width="220px"))
-        self.status = w.Label(layout=w.Layout(flex="1 1 auto"))
+        self.status = w.Label(layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"))
+        self.status.add_class("hpmagic-status")
+        self.title.add_class("hpmagic-title")
         self.state = w.Label()
         self.stop_button = w.Button(
             description="Stop", button_style="danger", icon="stop", layout=w.Layout(width="90px")
@@ -487,7 +489,8 @@ class Dashboard:
             return
         versions = self._plot_versions()
         stale = [k for k, v in versions.items() if self._drawn.get(k) != v]
-        stale.sort(key=lambda k: (k != "convergence", self._drawn_at.get(k, 0.0)))
+        # the longest-waiting plot first, so a plot that changes with every trial cannot starve the others
+        stale.sort(key=lambda k: (self._drawn_at.get(k, 0.0), k != "convergence"))
         for name in stale if everything else stale[:1]:
             t0 = time.perf_counter()
             self._draw(name)

@@ -91,6 +91,18 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
             )
         if data.log:
             ax.set_yscale("log")
+        if not data.x.size and not data.pruned_x.size:
+            ax.text(
+                0.5,
+                0.5,
+                "no complete trial yet",
+                ha="center",
+                va="center",
+                fontsize=FONT,
+                color=GREY,
+                transform=ax.transAxes,
+            )
+            ax.set_yticks([])
         ax.set_xlabel("trial", fontsize=FONT)
         ax.set_ylabel("score" if data.direction == "maximize" else "value", fontsize=FONT)
         ax.legend(fontsize=FONT - 1, frameon=False, loc="best", markerscale=1.2, handlelength=1.2)
@@ -119,9 +131,23 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
                 markersize=6,
                 transform=ax.get_xaxis_transform(),
             )
+        if data.n == 0:
+            ax.text(
+                0.5,
+                0.5,
+                "no complete trial yet",
+                ha="center",
+                va="center",
+                fontsize=FONT,
+                color=GREY,
+                transform=ax.transAxes,
+            )
+            ax.set_yticks([])
         if data.kind == "choice":
-            ax.set_xticks(range(len(data.categories)))
-            ax.set_xticklabels(data.categories, rotation=20 if len(data.categories) > 3 else 0, ha="right")
+            labels = [c if len(c) <= 14 else c[:13] + "…" for c in data.categories]
+            tilt = len(labels) > 3 or sum(map(len, labels)) > 24
+            ax.set_xticks(range(len(labels)))
+            ax.set_xticklabels(labels, rotation=25 if tilt else 0, ha="right" if tilt else "center")
             ax.set_xlim(-0.6, len(data.categories) - 0.4)
             ax.grid(False, axis="x")
         else:
@@ -133,7 +159,7 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
         if data.log_y:
             ax.set_yscale("log")
     ax.set_title(data.label, fontsize=FONT + 1, loc="left")
-    _margins(fig, left=0.5, bottom=0.55 if data.kind == "choice" and len(data.categories) > 3 else 0.32)
+    _margins(fig, left=0.5, bottom=0.62 if data.kind == "choice" else 0.32)
     return _png(fig)
 
 
