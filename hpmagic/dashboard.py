@@ -214,7 +214,6 @@ _CSS = """<style>
   font-size: 12px; }
 .hpmagic-dash .hpmagic-output pre { max-height: 220px; overflow: auto; margin: 0; padding: 4px 6px;
   background: var(--jp-layout-color2, #f5f5f5); font-size: 12px; white-space: pre-wrap; }
-.hpmagic-dash .hpmagic-best table td { padding: 1px 10px 1px 0; }
 </style>"""
 
 
@@ -291,7 +290,7 @@ class Dashboard:
         self.curves = w.Image(format="png")
         self.curves_box = w.VBox([self.curves], layout=w.Layout(display="none"))
 
-        self.trials = w.Select(options=[], rows=RECENT + 1, layout=w.Layout(width="100%"))
+        self.trials = w.Select(options=[], rows=RECENT + 1, layout=w.Layout(width="calc(100% - 8px)"))
         self.trials.add_class("hpmagic-trials")
         self.trials.observe(self._on_select, names="value")
         self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
@@ -400,6 +399,7 @@ class Dashboard:
             self.progress.bar_style = "" if running else ("success" if counts[COMPLETE] else "warning")
             self.status.value = progress_line(study, counts)
             self.stop_button.disabled = not running or self._stopping
+            self.stop_button.button_style = "danger" if running and not self._stopping else ""
             self.stop_button.description = "Stopping" if running and self._stopping else "Stop"
             best = study.best_trial
             if best is not self._best_shown:
@@ -573,13 +573,13 @@ def _best_html(best: Trial | None, direction: str) -> str:
         return "<div style='color:#777'>no complete trial yet</div>"
     e = html.escape
     rows = "".join(
-        f"<tr><td><code>{e(str(k))}</code></td><td><code>{e(format_value(v))}</code></td></tr>"
+        f"<div style='line-height:1.5'><code>{e(str(k))}</code> = <code><b>{e(format_value(v))}</b></code></div>"
         for k, v in best.params.items()
     )
     word = "score" if direction == "maximize" else "value"
     return (
         f"<div>best {word} <b style='font-size:15px'>{e(_fmt(best.value))}</b> "
-        f"<span style='color:#666'>(trial {best.number})</span></div><table>{rows}</table>"
+        f"<span style='color:#666'>(trial {best.number})</span></div>{rows}"
     )
 
 
@@ -598,7 +598,7 @@ def mimebundle(study: Study) -> dict[str, Any]:
         return {"text/plain": text_summary(study)}
     Dashboard(study).show()
     if _running(study):
-        return {"text/plain": f"<hpmagic.Study '{study.name}': running, live view above>"}
+        return {"text/plain": f"<hpmagic.Study '{study.name}' (live view above)>"}
     return {"text/plain": repr(study)}
 
 

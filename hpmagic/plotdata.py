@@ -19,8 +19,8 @@ COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
 
 #: scatter points drawn per plot at most; the best-so-far line is always exact
 MAX_POINTS = 1500
-#: values whose largest / smallest reaches this ratio are drawn on a log axis
-LOG_RATIO = 50.0
+#: values whose largest / smallest reaches this ratio (1.3 decades) are drawn on a log axis
+LOG_RATIO = 20.0
 #: curves of intermediate reports drawn at most
 MAX_CURVES = 40
 

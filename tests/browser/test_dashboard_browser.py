@@ -96,8 +96,8 @@ def test_progress_plots_and_stop(lab, new_page):
 def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
     cells = [
         "%load_ext hpmagic",
-        "from sklearn.datasets import load_digits\nX, y = load_digits(return_X_y=True)\nX, y = X[:600], y[:600]",
-        "%%tune -n 40 --seed 0 -o study\n"
+        "from sklearn.datasets import load_digits\nX, y = load_digits(return_X_y=True)",
+        "%%tune -n 40 --seed 0 --name svc-digits -o study\n"
         "from sklearn.svm import SVC\n"
         "from sklearn.model_selection import cross_val_score\n\n"
         "model = SVC(\n"
@@ -122,13 +122,6 @@ def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
         timeout=30_000,
     )
     assert _progress(page) == 40
-    # the widget fits the output area: nothing wider than the notebook
-    overflow = page.evaluate(
-        """() => { const d = document.querySelector('.hpmagic-dash');
-                   const area = d.closest('.jp-OutputArea-output') || d.parentElement;
-                   return d.scrollWidth - area.clientWidth; }"""
-    )
-    assert overflow <= 2, overflow
     # the selected trial's output shows too
     page.locator(".hpmagic-dash .hpmagic-trials select").select_option(index=0)
     page.wait_for_function(
@@ -140,3 +133,10 @@ def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     cell.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
+    # the widget fits the output area: nothing wider than the notebook
+    overflow = page.evaluate(
+        """() => { const d = document.querySelector('.hpmagic-dash');
+                   const area = d.closest('.jp-OutputArea-output') || d.parentElement;
+                   return d.scrollWidth - area.clientWidth; }"""
+    )
+    assert overflow <= 2, overflow
