@@ -314,6 +314,7 @@ class Dashboard:
         )
         self.widget.add_class("hpmagic-dash")
         self._throttle = Throttle(self.refresh)
+        self._attach_space_controls()
         _VIEWS.add(self)
         study.subscribe(self)
         self.refresh(final=not _running(study))
@@ -347,6 +348,17 @@ class Dashboard:
             if widget is not None:
                 self.controls_box.children = (widget,)
                 self.controls_box.layout.display = ""
+
+    def _attach_space_controls(self) -> None:
+        """The per-dimension controls of :mod:`hpmagic.sliders`, where that module exists."""
+        try:
+            from .sliders import SpaceControls  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        try:
+            self.attach_controls(SpaceControls(self.study))
+        except Exception as exc:  # noqa: BLE001 - the view works without its controls
+            self.study.log.write(f"[hpmagic] the dashboard's controls failed: {exc!r}\n")
 
     # -- study events (any thread): only poke ---------------------------------------
     def trial_ended(self, study: Study, trial: Any) -> None:
@@ -509,7 +521,16 @@ class Dashboard:
         elif name.startswith("dim:"):
             key = name[4:]
             dim = study.search_space.by_key[key]
-            data = plotdata.dimension(dim, h.numbers, h.values, h.states, h.raws, study.direction)
+            data = plotdata.dimension(
+                dim,
+                h.numbers,
+                h.values,
+                h.states,
+                h.raws,
+                study.direction,
+                positions=h.positions.get(key, []),
+                params=h.params.get(key, []),
+            )
             self.dimension_plots[key].value = plots.dimension_png(data)
         elif name == "curves":
             states = dict(zip(h.numbers, h.states))

@@ -35,8 +35,14 @@ class History:
     raws: list[dict[str, Any]] = field(default_factory=list)
     reports: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {COMPLETE: 0, FAILED: 0, PRUNED: 0})
-    #: per dimension key, how many trials touched it: a plot is stale when this moves
-    touched: dict[str, int] = field(default_factory=dict)
+    #: per dimension key, the positions (in the columns above) of trials that had it, and its values
+    positions: dict[str, list[int]] = field(default_factory=dict)
+    params: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def touched(self) -> dict[str, int]:
+        """Per dimension key, how many trials had it: its plot is stale when this moves."""
+        return {k: len(v) for k, v in self.positions.items()}
 
     def add(self, trial: Any) -> None:
         """Append one ended trial (anything with number, value, state, raw, reports)."""
@@ -46,8 +52,10 @@ class History:
         self.states.append(trial.state)
         raw = dict(getattr(trial, "raw", None) or {})
         self.raws.append(raw)
-        for key in raw:
-            self.touched[key] = self.touched.get(key, 0) + 1
+        at = len(self.numbers) - 1
+        for key, v in raw.items():
+            self.positions.setdefault(key, []).append(at)
+            self.params.setdefault(key, []).append(float(v))
         reports = list(getattr(trial, "reports", None) or [])
         if reports:
             self.reports[int(trial.number)] = reports
@@ -192,18 +200,26 @@ def dimension(
     raws: Sequence[dict[str, Any]],
     direction: str = "minimize",
     max_points: int = MAX_POINTS,
+    positions: Sequence[int] | None = None,
+    params: Sequence[float] | None = None,
 ) -> DimensionData:
     """Value against parameter for ``dim`` (a :class:`hpmagic.space.Dimension`).
+
+    ``positions`` / ``params`` (from :class:`History`) say which trials had the
+    dimension and its values there; without them they are found in ``raws``.
 
     Trials where the dimension was not active are left out; a choice's categories
     are all its original options (so positions do not move when the space narrows).
     """
     key = dim.key
-    idx = [i for i, raw in enumerate(raws) if key in raw]
-    num = np.asarray([numbers[i] for i in idx], dtype=float)
-    val = np.asarray([values[i] for i in idx], dtype=float)
-    st = np.asarray([states[i] for i in idx], dtype=object)
-    px = np.asarray([float(raws[i][key]) for i in idx], dtype=float)
+    if positions is None:
+        positions = [i for i, raw in enumerate(raws) if key in raw]
+        params = [float(raws[i][key]) for i in positions]
+    idx = np.asarray(positions, dtype=int)
+    num = np.asarray(numbers, dtype=float)[idx]
+    val = np.asarray(values, dtype=float)[idx]
+    st = np.asarray(states, dtype=object)[idx]
+    px = np.asarray(params, dtype=float)
     ok = np.isfinite(val) & (st == COMPLETE)
     choice = dim.kind == "choice"
     categories = [option_label(o) for o in dim.options] if choice else []

@@ -8,11 +8,12 @@ it draws, and the data is already capped in size.
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .plotdata import Convergence, Curves, DimensionData
 
@@ -42,10 +43,22 @@ def _margins(
     fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h)
 
 
+def _few_decades(axis: Any, lo: float, hi: float) -> None:
+    """A log axis over a short range gets 1-2-5 or 1-3 ticks, written plainly (0.03, not 3e-2)."""
+    if lo <= 0 or hi <= 0:
+        return
+    decades = abs(math.log10(hi / lo))
+    if decades < 3:
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades < 1.5 else (1.0, 3.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
 def _png(fig: Figure) -> bytes:
     for ax in fig.axes:  # minor ticks of log axes cost more than the rest of the drawing
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_minor_locator(NullLocator())
+        for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
+            axis.set_minor_locator(NullLocator())
+            if axis.get_scale() == "log":
+                _few_decades(axis, *limits())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 2})  # fast beats small here
     return buf.getvalue()

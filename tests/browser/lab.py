@@ -91,7 +91,8 @@ class Lab:
         return f"http://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
-        return f"{self.base}/lab/tree/{path}?token={self.token}"
+        """The page of ``path`` alone (``reset``: notebooks opened by earlier pages stay closed)."""
+        return f"{self.base}/lab/tree/{path}?reset&token={self.token}"
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
