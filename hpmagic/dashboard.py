@@ -288,7 +288,7 @@ class Dashboard:
         self.controls_box = w.VBox(layout=w.Layout(display="none"))
 
         self.curves = w.Image(format="png")
-        self.curves_box = w.VBox([self.curves], layout=w.Layout(display="none"))
+        self.curves_box = w.VBox([self.curves], layout=w.Layout(display="none", align_items="flex-start"))
 
         self.trials = w.Select(options=[], rows=RECENT + 1, layout=w.Layout(width="calc(100% - 8px)"))
         self.trials.add_class("hpmagic-trials")

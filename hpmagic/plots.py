@@ -13,7 +13,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .plotdata import Convergence, Curves, DimensionData
 
@@ -122,7 +122,16 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
             ax.set_yticks([])
         ax.set_xlabel("trial", fontsize=FONT)
         ax.set_ylabel("score" if data.direction == "maximize" else "value", fontsize=FONT)
-        ax.legend(fontsize=FONT - 1, frameon=False, loc="upper right", markerscale=1.2, handlelength=1.2)
+        ax.legend(  # in the title's row, clear of the points and of the failed ticks
+            fontsize=FONT - 1,
+            frameon=False,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncol=4,
+            markerscale=1.2,
+            handlelength=1.2,
+            borderaxespad=0.1,
+        )
     ax.set_title("convergence", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45)
     return _png(fig)
@@ -216,6 +225,7 @@ def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
         )
     if data.log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("step", fontsize=FONT)
     shown = f" ({len(data.curves)} of {data.n})" if len(data.curves) < data.n else ""
     ax.set_title(f"intermediate reports{shown}", fontsize=FONT + 1, loc="left")

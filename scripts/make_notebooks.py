@@ -51,8 +51,8 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "from sklearn.datasets import load_wine\n\nX, y = load_wine(return_X_y=True)"),
         (
             "md",
-            "`tune.report` sends intermediate values (here the score of each fold); the dashboard draws "
-            "them as curves. A trial that fails is recorded with its error and the study goes on.",
+            "`tune.report` sends intermediate values (here the mean score so far after each fold); the "
+            "dashboard draws them as curves.",
         ),
         (
             "code",
@@ -63,20 +63,20 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "    learning_rate=tune.loguniform(1e-3, 1.0),\n"
             "    n_estimators=tune.int(10, 80),\n"
             "    max_depth=tune.int(1, 5),\n"
-            '    loss=tune.choice(["log_loss", "exponential"]),\n'
+            '    max_features=tune.choice(["sqrt", "log2", None]),\n'
             "    random_state=0,\n"
             ")\n"
             "scores = []\n"
             "for fold, score in enumerate(cross_val_score(model, X, y, cv=3)):\n"
             "    scores.append(score)\n"
             "    tune.report(1 - sum(scores) / len(scores), step=fold)\n"
-            "print(f\"fold scores: {scores}\")\n"
+            'print(f"fold scores: {scores}")\n'
             "1 - sum(scores) / len(scores)",
         ),
         (
             "md",
-            "`exponential` loss works only for two classes, so those trials fail: see them marked in the "
-            "list, with their error. Showing the study again gives a second view that stays in sync.",
+            "A trial that raises is marked ✗ in the list and its error is shown when you select it. "
+            "Showing the study again gives a second view that stays in sync with the first.",
         ),
         ("code", "study"),
         ("code", "study.wait()\nprint(study.best_value)\nstudy.best_params"),
