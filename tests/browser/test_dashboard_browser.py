@@ -122,6 +122,20 @@ def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
         timeout=30_000,
     )
     assert _progress(page) == 40
+    # what JupyterLab would save: the display's HTML was updated to the final summary at the run's end
+    page.wait_for_function(
+        """() => {
+            const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+            const outputs = cells.get(2).outputs;
+            for (let i = 0; i < outputs.length; i++) {
+                const html = outputs.get(i).data['text/html'];
+                if (html && html.includes('completed') && html.includes('40/40 trials')
+                    && html.includes('data:image/png;base64,')) return true;
+            }
+            return false;
+        }""",
+        timeout=30_000,
+    )
     # the selected trial's output shows too
     page.locator(".hpmagic-dash .hpmagic-trials select").select_option(index=0)
     page.wait_for_function(
