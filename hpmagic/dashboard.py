@@ -338,13 +338,15 @@ class Dashboard:
         rows = getattr(controls, "rows", None)
         if rows is None and callable(getattr(controls, "row", None)):
             rows = {key: controls.row(key) for key in self.control_slots}
+        widget = getattr(controls, "widget", None)
+        if rows and widget is not None and _contains_any(widget, [r for r in rows.values() if r is not None]):
+            rows = None  # the panel already holds its rows: show it whole, each row once
         with self._lock:
             for key, row in (rows or {}).items():
                 if key in self.control_slots and row is not None:
                     slot = self.control_slots[key]
                     slot.children = (row,)
                     slot.layout.display = ""
-            widget = getattr(controls, "widget", None)
             if widget is not None:
                 self.controls_box.children = (widget,)
                 self.controls_box.layout.display = ""
@@ -587,6 +589,21 @@ class Dashboard:
         with self._lock:
             self._closed = True
             self.widget.close()
+
+
+def _contains_any(root: Any, widgets: list[Any]) -> bool:
+    """Whether any of ``widgets`` is ``root`` or inside it."""
+    targets = {id(x) for x in widgets}
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if id(node) in targets:
+            return True
+        stack.extend(getattr(node, "children", ()) or ())
+    return False
 
 
 def _best_html(best: Trial | None, direction: str) -> str:

@@ -68,6 +68,17 @@ def test_control_slots_take_rows_and_a_panel():
     assert view.control_slot("lr").layout.display == "none"
     assert view.controls_box.children == (controls.widget,)
 
+    class Panel:  # a panel that holds its own rows is shown whole, each row once
+        def __init__(self) -> None:
+            self.rows = {"x": w.FloatRangeSlider()}
+            self.widget = w.VBox([self.rows["x"], w.Button(description="continue")])
+
+    other = dashboard.Dashboard(study)
+    panel = Panel()
+    other.attach_controls(panel)
+    assert other.control_slot("x").children == ()
+    assert other.controls_box.children == (panel.widget,)
+
 
 def test_text_summary_is_useful():
     study = _study(6).run().wait()
