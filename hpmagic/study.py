@@ -359,8 +359,11 @@ class Study:
                     self.run_ended_at = time.time()
                     if self.end_reason is None:
                         self.end_reason = "stopped" if self._stop.is_set() else "completed"
-                self._done.set()
-                self._publish("run_ended")
+                # observers (store, dashboard) finish with the run before wait() returns
+                try:
+                    self._publish("run_ended")
+                finally:
+                    self._done.set()
 
     def _executor_started(self) -> Executor:
         if self._executor is None:

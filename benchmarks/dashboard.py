@@ -1,0 +1,164 @@
+"""How much a dashboard refresh costs, and how responsive the kernel stays during a run.
+
+    python benchmarks/dashboard.py            # both parts
+    python benchmarks/dashboard.py refresh    # refresh time at 100 / 1000 / 5000 trials
+    python benchmarks/dashboard.py idle       # a trivial cell's latency in a real kernel
+
+*refresh*: a study with N ended trials (4 dimensions, one a choice), a dashboard
+on it; one trial more, then one refresh — text, table and the plots that are due —
+timed; median and worst of several rounds. ``full`` is the worst case where every
+plot is redrawn (the run's last refresh).
+*idle*: a real kernel runs ``1`` repeatedly; median round trip with no study, while a
+study of trivial trials runs without any view (the run's own cost), and while a
+%%tune study runs with its dashboard; each as a ratio to the idle kernel.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CELL = """x = tune.uniform(-5, 10)
+y = tune.uniform(0, 15)
+lr = tune.loguniform(1e-4, 1e-1)
+m = tune.choice(["a", "b", "c"])
+(y - 5.1 / (4 * 3.14159**2) * x**2 + 5 / 3.14159 * x - 6) ** 2 + 10 * lr + (m == "b")
+"""
+
+
+def make_study(n: int):
+    import numpy as np
+
+    import hpmagic
+    from hpmagic.study import Trial
+
+    study = hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=10, seed=0, store=None))
+    rng = np.random.default_rng(0)
+    space = study.search_space
+    for i in range(n):
+        raw = {"x": float(rng.uniform(-5, 10)), "y": float(rng.uniform(0, 15))}
+        raw["lr"] = float(np.exp(rng.uniform(np.log(1e-4), np.log(1e-1))))
+        raw["m"] = int(rng.integers(3))
+        failed = i % 17 == 3
+        study._trials.append(
+            Trial(
+                number=i,
+                params=space.user_params(raw),
+                value=None if failed else float(rng.lognormal()),
+                state="failed" if failed else "complete",
+                duration=0.01,
+                error="ValueError: boom" if failed else None,
+                raw=raw,
+                output=f"trial {i}\n",
+            )
+        )
+        if not failed:
+            study._update_best(study._trials[-1])
+    return study
+
+
+def add_one(study) -> None:
+    from hpmagic.study import Trial
+
+    last = study._trials[-1]
+    t = Trial(
+        number=last.number + 1, params=last.params, value=1.0, state="complete", duration=0.01, raw=last.raw
+    )
+    study._trials.append(t)
+
+
+def bench_refresh(rounds: int = 15) -> None:
+    from hpmagic import dashboard
+
+    for n in (100, 1000, 5000):
+        study = make_study(n)
+        d = dashboard.Dashboard(study)
+        d.refresh(final=True)
+        d._throttle.cancel()
+        times = []
+        for _ in range(rounds):
+            add_one(study)
+            d._next_draw = 0.0  # a plot is due, as during a run
+            t0 = time.perf_counter()
+            d.refresh()
+            times.append(time.perf_counter() - t0)
+            d._throttle.cancel()
+        add_one(study)
+        t0 = time.perf_counter()
+        d.refresh(final=True)
+        full = time.perf_counter() - t0
+        text_only = []
+        for _ in range(rounds):
+            add_one(study)
+            d._next_draw = time.monotonic() + 60  # no plot due: what most refreshes cost
+            t0 = time.perf_counter()
+            d.refresh()
+            text_only.append(time.perf_counter() - t0)
+            d._throttle.cancel()
+        print(
+            f"refresh at {n:>5} trials: median {statistics.median(times) * 1e3:6.1f} ms, "
+            f"worst {max(times) * 1e3:6.1f} ms (one plot redrawn); without plots "
+            f"{statistics.median(text_only) * 1e3:5.1f} ms; every plot redrawn {full * 1e3:6.1f} ms"
+        )
+
+
+def bench_idle(samples: int = 40) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from kernel.kernel import Kernel
+
+    with tempfile.TemporaryDirectory() as tmp:
+        k = Kernel(cwd=tmp)
+        try:
+            k.execute("%load_ext hpmagic")
+
+            def under_way(name: str) -> None:
+                # measure while trials run, not while the run is still starting
+                deadline = time.monotonic() + 60
+                while k.value(f"len({name}.trials)") < 200:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the study did not get going")
+
+            def latency() -> float:
+                out = []
+                for _ in range(samples):
+                    t0 = time.perf_counter()
+                    k.execute("1")
+                    out.append(time.perf_counter() - t0)
+                return statistics.median(out)
+
+            base = latency()
+            # the same run without any view, to tell the dashboard's share from the run's
+            k.execute(
+                "import hpmagic\n"
+                f"_s = hpmagic.create_study({CELL!r}, {{}}, hpmagic.Options(max_evals=100000, algo='rand', store=None))\n"
+                "_s.run(); None"
+            )
+            under_way("_s")
+            bare = latency()
+            k.execute("_s.stop(); _s.wait(); None")
+            reply = k.execute("%%tune -n 100000 --algo rand -o s\n" + CELL)
+            assert reply.status == "ok", reply.error_text
+            under_way("s")
+            busy = latency()
+            n = k.value("len(s.trials)")
+            k.execute("s.stop(); s.wait(); None")
+            print(
+                f"trivial cell: {base * 1e3:.1f} ms idle; {bare * 1e3:.1f} ms while a study runs without a view "
+                f"(ratio {bare / base:.2f}); {busy * 1e3:.1f} ms while a %%tune study runs with its dashboard "
+                f"({n} trials ended meanwhile): ratio {busy / base:.2f}"
+            )
+        finally:
+            k.shutdown()
+
+
+if __name__ == "__main__":
+    what = sys.argv[1:] or ["refresh", "idle"]
+    if "refresh" in what:
+        bench_refresh()
+    if "idle" in what:
+        bench_idle()

@@ -1,0 +1,233 @@
+"""Drawing the dashboard's plots as PNG bytes: matplotlib ``Figure`` + Agg, never pyplot.
+
+Each function takes the data computed by :mod:`hpmagic.plotdata` and returns a
+PNG. Figures are small and drawn at a modest resolution: a refresh pays for what
+it draws, and the data is already capped in size.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+
+from .plotdata import Convergence, Curves, DimensionData
+
+DPI = 96
+BLUE, ORANGE, RED, GREY, GREEN = "#4c72b0", "#dd8452", "#c44e52", "#8c8c8c", "#55a868"
+FONT = 8
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _style(ax: Any) -> None:
+    ax.tick_params(labelsize=FONT - 1, length=2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(True, alpha=0.25, linewidth=0.6)
+
+
+def _margins(
+    fig: Figure, left: float = 0.55, bottom: float = 0.42, top: float = 0.25, right: float = 0.1
+) -> None:
+    """Fixed margins in inches: tight_layout costs more than the drawing itself."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h)
+
+
+def _few_decades(axis: Any, lo: float, hi: float) -> None:
+    """A log axis over a short range gets 1-2-5 or 1-3 ticks, written plainly (0.03, not 3e-2)."""
+    if lo <= 0 or hi <= 0:
+        return
+    decades = abs(math.log10(hi / lo))
+    if decades < 3:
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades < 1.5 else (1.0, 3.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def _png(fig: Figure) -> bytes:
+    for ax in fig.axes:  # minor ticks of log axes cost more than the rest of the drawing
+        for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
+            axis.set_minor_locator(NullLocator())
+            if axis.get_scale() == "log":
+                _few_decades(axis, *limits())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 2})  # fast beats small here
+    return buf.getvalue()
+
+
+def _empty(ax: Any, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) -> bytes:
+    """Each trial's value (dots), the best so far (a step line), failed trials as ticks."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot(1, 1, 1)
+    _style(ax)
+    if data.n == 0:
+        _empty(ax, "no trials yet")
+    else:
+        if data.x.size:
+            ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.55, mew=0, label="trial", zorder=2)
+        if data.pruned_x.size:
+            ax.plot(
+                data.pruned_x,
+                data.pruned_y,
+                "v",
+                ms=3,
+                color=GREY,
+                alpha=0.6,
+                mew=0,
+                label="pruned",
+                zorder=2,
+            )
+        if data.best_x.size:
+            ax.step(
+                data.best_x, data.best_y, where="post", color=ORANGE, linewidth=1.6, label="best", zorder=3
+            )
+        if data.failed_x.size:
+            ax.plot(
+                data.failed_x,
+                [0.97] * len(data.failed_x),
+                "|",
+                color=RED,
+                markersize=6,
+                transform=ax.get_xaxis_transform(),
+                label="failed",
+            )
+        if data.log:
+            ax.set_yscale("log")
+        if not data.x.size and not data.pruned_x.size:
+            ax.text(
+                0.5,
+                0.5,
+                "no complete trial yet",
+                ha="center",
+                va="center",
+                fontsize=FONT,
+                color=GREY,
+                transform=ax.transAxes,
+            )
+            ax.set_yticks([])
+        ax.set_xlabel("trial", fontsize=FONT)
+        ax.set_ylabel("score" if data.direction == "maximize" else "value", fontsize=FONT)
+        ax.legend(  # in the title's row, clear of the points and of the failed ticks
+            fontsize=FONT - 1,
+            frameon=False,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncol=4,
+            markerscale=1.2,
+            handlelength=1.2,
+            borderaxespad=0.1,
+        )
+    ax.set_title("convergence", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.62, bottom=0.45)
+    return _png(fig)
+
+
+def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) -> bytes:
+    """The objective against one parameter; log axis for log dimensions, categories for choices."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot(1, 1, 1)
+    _style(ax)
+    if data.n == 0 and not data.failed_x.size:
+        _empty(ax, "no trials yet")
+    else:
+        ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.5, mew=0, zorder=2)
+        if data.best_x is not None:
+            ax.plot([data.best_x], [data.best_y], "*", ms=9, color=ORANGE, mew=0, zorder=3)
+        if data.failed_x.size:
+            ax.plot(
+                data.failed_x,
+                [0.97] * len(data.failed_x),
+                "|",
+                color=RED,
+                markersize=6,
+                transform=ax.get_xaxis_transform(),
+            )
+        if data.n == 0:
+            ax.text(
+                0.5,
+                0.5,
+                "no complete trial yet",
+                ha="center",
+                va="center",
+                fontsize=FONT,
+                color=GREY,
+                transform=ax.transAxes,
+            )
+            ax.set_yticks([])
+        if data.kind == "choice":
+            labels = [c if len(c) <= 14 else c[:13] + "…" for c in data.categories]
+            tilt = len(labels) > 3 or sum(map(len, labels)) > 24
+            ax.set_xticks(range(len(labels)))
+            ax.set_xticklabels(labels, rotation=25 if tilt else 0, ha="right" if tilt else "center")
+            ax.set_xlim(-0.6, len(data.categories) - 0.4)
+            ax.grid(False, axis="x")
+        else:
+            if data.log_x:
+                ax.set_xscale("log")
+            if data.bounds is not None and data.bounds[0] < data.bounds[1]:
+                lo, hi = data.bounds
+                ax.axvspan(lo, hi, color=GREEN, alpha=0.06, zorder=0)
+        if data.log_y:
+            ax.set_yscale("log")
+    ax.set_title(data.label, fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.5, bottom=0.62 if data.kind == "choice" else 0.32)
+    return _png(fig)
+
+
+def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: float | None = None) -> bytes:
+    """Horizontal bars: the share of the objective's variation each parameter explains."""
+    height = height or max(1.2, 0.28 * len(bars) + 0.6)
+    fig = _figure(width, height)
+    ax = fig.add_subplot(1, 1, 1)
+    _style(ax)
+    labels = [label if len(label) <= 18 else label[:17] + "…" for label, _ in bars][::-1]
+    shares = [share for _, share in bars][::-1]
+    ax.barh(range(len(bars)), shares, color=BLUE, height=0.6)
+    ax.set_yticks(range(len(bars)))
+    ax.set_yticklabels(labels)
+    ax.set_xlim(0, max(shares + [0.01]) * 1.1)
+    ax.grid(False, axis="y")
+    ax.set_title("importance", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=1.15, bottom=0.3)
+    return _png(fig)
+
+
+def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
+    """Intermediate reports of each trial against their step; pruned ones in grey."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot(1, 1, 1)
+    _style(ax)
+    for _, steps, vals, state in data.curves:
+        pruned = state == "pruned"
+        ax.plot(
+            steps,
+            vals,
+            color=GREY if pruned else BLUE,
+            alpha=0.45 if pruned else 0.7,
+            linewidth=0.9,
+            marker="." if len(steps) < 12 else None,
+            markersize=3,
+        )
+    if data.log:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("step", fontsize=FONT)
+    shown = f" ({len(data.curves)} of {data.n})" if len(data.curves) < data.n else ""
+    ax.set_title(f"intermediate reports{shown}", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.62, bottom=0.45)
+    return _png(fig)

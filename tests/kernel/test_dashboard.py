@@ -1,0 +1,239 @@
+"""The dashboard in a real kernel: real widget state, escaping, display updates, text fallback."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+pytestmark = pytest.mark.kernel
+
+#: user text that would be markup if it were not escaped
+INJECTIONS = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    '"><svg onload=alert(1)>',
+    "'; alert(1); '",
+    "</table><b>bold</b>",
+    "&amp; &lt;not a tag&gt;",
+    "</pre><i>italic</i>",
+    "<style>body{display:none}</style>",
+    "<a href='javascript:alert(1)'>link</a>",
+    "</textarea><iframe src=x></iframe>",
+    "</div></div><h1>big</h1>",
+    "<!-- comment",
+]
+SPECIAL = set("<>&'\"")
+
+# every widget of a view, by walking its children; HTML values apart from plain-text ones
+STATE = """
+import json as _json
+from hpmagic import dashboard as _dash
+
+def _walk(w, out):
+    out.append(w)
+    for c in getattr(w, "children", ()):
+        _walk(c, out)
+    return out
+
+def _dash_state(study):
+    views = _dash.views(study)
+    html_values, text_values = [], []
+    for d in views:
+        for w in _walk(d.widget, []):
+            state = w.get_state()
+            if state.get("_view_name") in ("HTMLView", "HTMLMathView"):
+                html_values.append(state["value"])
+            elif "value" in state and isinstance(state["value"], str):
+                text_values.append(state["value"])
+            text_values.extend(state.get("_options_labels", ()))
+    return _json.dumps({"views": len(views), "html": html_values, "text": text_values})
+"""
+
+
+def _cell(name: str) -> str:
+    options = ", ".join(repr(s) for s in INJECTIONS)
+    return (
+        f"%%tune -n 24 --algo rand --seed 1 --wait -o {name} --name {name}\n"
+        f"c = tune.choice([{options}])\n"
+        "print('printed:', c)\n"
+        f"i = {INJECTIONS!r}.index(c)\n"
+        "if i % 2:\n"
+        "    raise ValueError(c)\n"
+        "float(i) + 0.5\n"
+    )
+
+
+def _state(kernel, study: str) -> dict:
+    return json.loads(kernel.value(f"_dash_state({study})"))
+
+
+def _assert_escaped(values: list[str]) -> None:
+    blob = "\n".join(values)
+    for s in INJECTIONS:
+        if SPECIAL & set(s):
+            assert s not in blob, f"unescaped in HTML: {s!r}"
+
+
+def test_user_text_is_escaped_in_widget_state(kernel):
+    assert kernel.execute(STATE).status == "ok"
+    reply = kernel.execute(_cell("inj"))
+    assert reply.status == "ok", reply.error_text
+    state = _state(kernel, "inj")
+    assert state["views"] == 1
+    _assert_escaped(state["html"])
+    # choices reach the trial list as text (plain-text widget), raw
+    assert any(s in t for t in state["text"] for s in INJECTIONS)
+    # show each failed and complete trial's output: error and prints escaped, yet all there
+    numbers = kernel.value("[t.number for t in inj.trials]")
+    seen_html = []
+    for n in numbers:
+        r = kernel.execute(f"_d = _dash.views(inj)[0]; _d._show_output({n}); print(_d.output.value)")
+        assert r.status == "ok", r.error_text
+        seen_html.append(r.stdout)
+    _assert_escaped(seen_html)
+    blob = "\n".join(seen_html)
+    states = kernel.value("sorted({t.state for t in inj.trials})")
+    assert states == ["complete", "failed"]
+    chosen = kernel.value("sorted({t.params['c'] for t in inj.trials})")
+    for s in chosen:
+        assert html.escape(s) in blob  # its print (and error) are shown, as text
+    assert "ValueError: " + html.escape(INJECTIONS[1]) in blob or "ValueError" in blob
+    # the static HTML summary of the display is escaped too
+    htmls = [d["text/html"] for d in reply.displays if "text/html" in d]
+    assert htmls, reply.displays
+    _assert_escaped(htmls)
+
+
+def test_display_has_widget_html_and_text(kernel):
+    reply = kernel.execute("%%tune -n 5 --seed 0 --wait -o s2\nx = tune.uniform(0, 1)\n(x - 0.3) ** 2\n")
+    assert reply.status == "ok", reply.error_text
+    bundle = next(d for d in reply.displays if "application/vnd.jupyter.widget-view+json" in d)
+    assert "<img" in bundle["text/html"] and "best value" in bundle["text/html"]
+    assert "best value" in bundle["text/plain"] and "x = " in bundle["text/plain"]
+    assert "5/5 trials" in bundle["text/plain"]
+    assert "hpmagic.Study" in reply.result
+
+
+def test_a_later_display_is_a_second_synced_view(kernel):
+    reply = kernel.execute(
+        "%%tune -n 400 --algo rand --seed 0 -o s3\nimport time\nx = tune.uniform(0, 1)\ntime.sleep(0.01)\nx\n"
+    )
+    assert reply.status == "ok", reply.error_text
+    reply = kernel.execute("s3")
+    assert any("application/vnd.jupyter.widget-view+json" in d for d in reply.displays)
+    assert kernel.value("len(_dash.views(s3))") == 2
+    kernel.execute("s3.stop(); s3.wait(); None")
+    # both views reach the same final state (their last refresh is the run's end)
+    values = kernel.value("[v.progress.value for v in _dash.views(s3)] + [s3.n_ended_this_run]")
+    assert values[0] == values[1] == values[2]
+    labels = kernel.value("[v.status.value for v in _dash.views(s3)]")
+    assert labels[0] == labels[1]
+    assert kernel.value("all(v.stop_button.disabled for v in _dash.views(s3))")
+
+
+def test_stop_button_stops_the_run(kernel):
+    reply = kernel.execute(
+        "%%tune -n 1000 --algo rand -o s4\nimport time\nx = tune.uniform(0, 1)\ntime.sleep(0.02)\nx\n"
+    )
+    assert reply.status == "ok", reply.error_text
+    # a click, as the frontend's comm message would deliver it
+    kernel.execute("_dash.views(s4)[0].stop_button.click()")
+    kernel.execute("s4.wait(30); None")
+    assert kernel.value("s4.running") is False
+    assert kernel.value("s4.end_reason") == "stopped"
+    assert kernel.value("len(s4.trials) < 1000")
+
+
+def test_importance_panel_hidden_without_importance_shown_with(kernel):
+    kernel.execute(
+        "%%tune -n 6 --seed 0 --wait -o s5\nx = tune.uniform(0, 1)\ny = tune.uniform(0, 1)\nx + 0.1 * y\n"
+    )
+    has = kernel.value("callable(getattr(s5, 'importance', None))")
+    shown = kernel.value("_dash.views(s5)[0].importance_box.layout.display")
+    if not has:
+        assert shown == "none"
+    # a study whose importance works gets the panel
+    code = (
+        "_v = _dash.views(s5)[0]\n"
+        "s5.importance = lambda: {'x': 0.9, 'y': 0.1}\n"
+        "_v._importance_version = None; _v.refresh(final=True)\n"
+        "print(repr((_v.importance_box.layout.display, len(_v.importance.value) > 100)))"
+    )
+    r = kernel.execute(code)
+    assert r.stdout.strip() == "('', True)", r.stdout + r.error_text
+    code = (
+        "def _boom(): raise ValueError('needs more trials')\n"
+        "s5.importance = _boom\n"
+        "_v._importance_version = None; _v.refresh(final=True)\n"
+        "print(repr(_v.importance_box.layout.display))"
+    )
+    assert kernel.execute(code).stdout.strip() == "'none'"
+
+
+def test_report_curves_appear(kernel):
+    cell = (
+        "%%tune -n 6 --seed 0 --wait -o s6\n"
+        "lr = tune.loguniform(1e-3, 1)\n"
+        "for step in range(5):\n"
+        "    tune.report(1 / (1 + lr * step), step)\n"
+        "1 / (1 + lr * 5)\n"
+    )
+    reply = kernel.execute(cell)
+    assert reply.status == "ok", reply.error_text
+    if kernel.value("sum(bool(t.reports) for t in s6.trials)") == 0:
+        pytest.fail("trials recorded no reports")
+    assert kernel.value("_dash.views(s6)[0].curves_box.layout.display") == ""
+    assert kernel.value("len(_dash.views(s6)[0].curves.value) > 100")
+
+
+def test_plain_text_where_there_are_no_widgets(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import hpmagic\n"
+        "s = hpmagic.create_study('x = tune.uniform(0, 1)\\nprint(\"<b>\")\\nx', {}, "
+        "hpmagic.Options(max_evals=4, seed=0, store=None))\n"
+        "s.run().wait()\n"
+        "b = s._repr_mimebundle_()\n"
+        "print(sorted(b))\n"
+        "print(b['text/plain'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert "['text/plain']" in out.stdout
+    assert "best value" in out.stdout and "4/4 trials" in out.stdout and "x = " in out.stdout
+
+
+def test_saved_notebook_keeps_the_final_html(tmp_path, monkeypatch):
+    """Run without --wait, wait in the next cell: the run's end updates the first cell's display."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    monkeypatch.delenv("HPMAGIC_WAIT", raising=False)
+    nb = new_notebook(
+        cells=[
+            new_code_cell("%load_ext hpmagic"),
+            new_code_cell(
+                "%%tune -n 15 --seed 0 -o s\nimport time\nx = tune.uniform(0, 1)\ntime.sleep(0.05)\n(x - 0.3) ** 2\n"
+            ),
+            new_code_cell("s.wait(); len(s.trials)"),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    nbformat.write(nb, tmp_path / "saved.ipynb")
+    saved = nbformat.read(tmp_path / "saved.ipynb", as_version=4)
+    outputs = saved.cells[1].outputs
+    shown = [o for o in outputs if o.output_type == "display_data" and "text/html" in o.data]
+    assert shown, outputs
+    final = shown[0].data["text/html"]
+    assert "completed" in final and "15/15 trials" in final, final[:500]
+    assert "data:image/png;base64," in final
+    assert "15/15 trials" in shown[0].data["text/plain"]
