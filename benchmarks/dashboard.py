@@ -156,9 +156,26 @@ def bench_idle(samples: int = 40) -> None:
             k.shutdown()
 
 
-if __name__ == "__main__":
-    what = sys.argv[1:] or ["refresh", "idle"]
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    quick = "--quick" in args
+    what = [a for a in args if not a.startswith("--")] or ["refresh", "idle"]
+    try:
+        from .common import print_header
+    except ImportError:
+        from common import print_header  # type: ignore[no-redef]
+
+    print_header(
+        "dashboard refresh and kernel responsiveness",
+        "one dashboard refresh at 100/1000/5000 trials; a trivial cell's latency while a study runs vs idle",
+        "4-d space (one choice); trivial objective; --algo rand for the responsiveness part",
+    )
     if "refresh" in what:
-        bench_refresh()
+        bench_refresh(rounds=5 if quick else 15)
     if "idle" in what:
-        bench_idle()
+        bench_idle(samples=15 if quick else 40)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

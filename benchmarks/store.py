@@ -112,10 +112,10 @@ def resume(n: int, tmp: str) -> dict[str, float]:
     return {"write_s": write_s, "load_s": load_s, "build_s": build_s, "bytes": size}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (< 40 s)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     n_trials = 300 if args.quick else 1000
     n_tpe = 100 if args.quick else 1000
     n_resume = 2000 if args.quick else 10_000
