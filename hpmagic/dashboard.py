@@ -121,11 +121,6 @@ def _one_line(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _running(study: Study) -> bool:
-    # the run's end is published before study.running turns False
-    return study.running and study.run_ended_at is None
-
-
 def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
     """``12/50 trials · 2 failed · 1 pruned · 14.2s elapsed · ~40s left`` for this run."""
     counts = counts if counts is not None else study.counts()
@@ -140,13 +135,13 @@ def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
         end = study.run_ended_at or time.time()
         elapsed = max(0.0, end - study.run_started_at)
         parts.append(f"{format_duration(elapsed)} elapsed")
-        if _running(study) and 0 < ran < target:
+        if study.running and 0 < ran < target:
             parts.append(f"~{format_duration(elapsed / ran * (target - ran))} left")
     return " · ".join(parts)
 
 
 def state_line(study: Study, stopping: bool = False) -> str:
-    if _running(study):
+    if study.running:
         return "stopping: running trials finish…" if stopping else "running"
     return study.message or study.end_reason or "not started"
 
@@ -317,7 +312,7 @@ class Dashboard:
         self._attach_space_controls()
         _VIEWS.add(self)
         study.subscribe(self)
-        self.refresh(final=not _running(study))
+        self.refresh(final=not study.running)
 
     # -- the slot for per-dimension controls --------------------------------------
     def dimension_plot(self, key: str) -> Any:
@@ -401,7 +396,7 @@ class Dashboard:
             new = study.trials[len(self.history) :]
             for trial in new:
                 self.history.add(trial)
-            running = _running(study)
+            running = study.running
             counts = dict(self.history.counts)
             self.title.value = (
                 f"<b>hpmagic study {html.escape(study.name)}</b> "
@@ -635,7 +630,7 @@ def mimebundle(study: Study) -> dict[str, Any]:
     if not _widgets_available():
         return {"text/plain": text_summary(study)}
     Dashboard(study).show()
-    if _running(study):
+    if study.running:
         return {"text/plain": f"<hpmagic.Study '{study.name}' (live view above)>"}
     return {"text/plain": repr(study)}
 

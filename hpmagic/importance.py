@@ -15,7 +15,8 @@ conditional one whose option was not chosen) as the sentinel -1, or all
 indicators 0. Cost: one forest fit (64 trees, about 0.2 s for 300 trials) plus
 one batched prediction per dimension over at most :data:`GRID_VALUES` values
 (about 25 ms each): about 0.5 s for 300 trials and 10 dimensions on one core,
-so a dashboard should call it when trials were added, not on every refresh.
+so a dashboard should call it when trials were added, not on every refresh. Past
+:data:`MAX_FIT` trials a fixed random sample is used, so the cost stops growing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ MIN_TRIALS = 10
 N_TREES = 64
 GRID_VALUES = 24
 INACTIVE = -1.0
+#: a larger study is estimated from a fixed random sample of this many trials, so the cost stays flat
+MAX_FIT = 1000
+#: rows averaged over for a main effect (a sample of the fitted ones)
+MAX_BACKGROUND = 256
 
 
 class ImportanceError(ValueError):
@@ -69,8 +74,11 @@ def _encode(space: Space, raws: Sequence[dict[str, Any]]) -> tuple[np.ndarray, l
     return matrix, groups
 
 
-def _main_effect(forest: Any, X: np.ndarray, cols: list[int]) -> float:
-    """Variance of the forest's mean prediction as the columns ``cols`` vary alone."""
+def _main_effect(forest: Any, X: np.ndarray, cols: list[int], background: np.ndarray) -> float:
+    """Variance of the forest's mean prediction as the columns ``cols`` vary alone.
+
+    The values come from ``X`` (every fitted trial); the mean runs over ``background``.
+    """
     if not cols:
         return 0.0
     rows, counts = np.unique(X[:, cols], axis=0, return_counts=True)
@@ -84,9 +92,9 @@ def _main_effect(forest: Any, X: np.ndarray, cols: list[int]) -> float:
         else:
             rows = rows[np.linspace(0, len(rows) - 1, GRID_VALUES).round().astype(int)]
         counts = np.ones(len(rows))
-    batch = np.repeat(X[None, :, :], len(rows), axis=0)
+    batch = np.repeat(background[None, :, :], len(rows), axis=0)
     batch[:, :, cols] = rows[:, None, :]
-    means = forest.predict(batch.reshape(-1, X.shape[1])).reshape(len(rows), len(X)).mean(axis=1)
+    means = forest.predict(batch.reshape(-1, X.shape[1])).reshape(len(rows), len(background)).mean(axis=1)
     weights = counts / counts.sum()
     centre = float(np.sum(weights * means))
     return float(np.sum(weights * (means - centre) ** 2))
@@ -107,6 +115,10 @@ def importance(
         )
     from sklearn.ensemble import RandomForestRegressor
 
+    rng = np.random.default_rng(seed)
+    if len(raws) > MAX_FIT:
+        keep = np.sort(rng.choice(len(raws), MAX_FIT, replace=False))
+        raws, values = [raws[i] for i in keep], [values[i] for i in keep]
     X, groups = _encode(space, raws)
     y = np.asarray(values, dtype=float)
     shares = dict.fromkeys(labels, 0.0)
@@ -114,8 +126,9 @@ def importance(
         forest = RandomForestRegressor(
             n_estimators=N_TREES, min_samples_leaf=2, max_features=1.0, random_state=seed, n_jobs=1
         ).fit(X, y)
+        background = X if len(X) <= MAX_BACKGROUND else X[rng.choice(len(X), MAX_BACKGROUND, replace=False)]
         for dim, cols in zip(space.dims, groups):
-            shares[dim.label] += _main_effect(forest, X, cols)
+            shares[dim.label] += _main_effect(forest, X, cols, background)
     total = sum(shares.values())
     if total <= 0:
         # the objective did not vary (or the forest found nothing): no label stands out

@@ -102,8 +102,9 @@ class Study:
         self._observers: list[Any] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._done = threading.Event()
+        self._done = threading.Event()  # set once a run and its run_ended observers are through
         self._done.set()
+        self._active = False  # a run is going (false already while run_ended observers run)
         self.log = io.StringIO()  # output of the run thread outside trials
         #: why the last run ended: completed, stopped, timeout, early-stop, failing, error
         self.end_reason: str | None = None
@@ -166,7 +167,7 @@ class Study:
 
     @property
     def running(self) -> bool:
-        return not self._done.is_set()
+        return self._active
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -218,8 +219,9 @@ class Study:
         n = int(n)
         context.install_router()  # from the calling thread, before any trial prints
         with self._lock:
-            if self.running:
+            if self._active:
                 raise RuntimeError(f"study '{self.name}' is already running; stop() or wait() first")
+            self._active = True
             self._stop.clear()
             self._done.clear()
             self.n_target, self.n_started = n, 0
@@ -359,11 +361,15 @@ class Study:
                     self.run_ended_at = time.time()
                     if self.end_reason is None:
                         self.end_reason = "stopped" if self._stop.is_set() else "completed"
-                # observers (store, dashboard) finish with the run before wait() returns
+                    self._active = False
+                # observers (store, dashboard) finish with the run before wait() returns;
+                # they already see running == False
                 try:
                     self._publish("run_ended")
                 finally:
-                    self._done.set()
+                    with self._lock:
+                        if not self._active:  # unless an observer started the next run
+                            self._done.set()
 
     def _executor_started(self) -> Executor:
         if self._executor is None:
