@@ -490,6 +490,13 @@ class SpaceControls:
                 self.status,
             ]
         )
+        # stable hooks for styling and for browser tests
+        self.widget.add_class("hpmagic-sliders")
+        self.continue_button.add_class("hpmagic-continue")
+        self.status.add_class("hpmagic-sliders-status")
+        for i, control in enumerate(self.controls.values()):
+            control.widget.add_class("hpmagic-control")
+            control.widget.add_class(f"hpmagic-control-{i}")
         self.sync()
         self._throttle = None
         if live:

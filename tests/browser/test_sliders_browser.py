@@ -1,0 +1,69 @@
+"""Steering by hand in JupyterLab: drag a range slider, click Continue, the search follows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hpmagic.store import Store
+
+from .lab import open_notebook, run_all, write_notebook
+
+pytestmark = pytest.mark.browser
+
+CELL = (
+    "%%tune -n 12 --seed 2 --name steer -o s\nx = tune.uniform(0, 10)\nk = tune.int(1, 5)\n(x - 7) ** 2 + k\n"
+)
+
+
+def _status(page) -> str:
+    return page.inner_text(".hpmagic-dash .hpmagic-status")
+
+
+def test_drag_a_slider_and_continue(lab, new_page):
+    write_notebook(lab.root, "steer.ipynb", ["%load_ext hpmagic", CELL])
+    page = new_page(width=1280, height=1400)
+    open_notebook(page, lab, "steer.ipynb")
+    run_all(page)
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.hpmagic-dash .hpmagic-title');"
+        " return t && t.innerText.includes('completed'); }",
+        timeout=120_000,
+    )
+    row = page.locator(".hpmagic-dash .hpmagic-control-0")  # x
+    low = row.locator("input[type=text]").first
+    assert float(low.input_value()) == 0
+    # drag the lower handle of x's slider about half way to the right, as a person would
+    handle = row.locator(".noUi-handle-lower")
+    track = row.locator(".noUi-target")
+    box, start = track.bounding_box(), handle.bounding_box()
+    assert box and start
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, start["y"] + start["height"] / 2, steps=12)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => parseFloat(document.querySelector('.hpmagic-dash .hpmagic-control-0 input[type=text]').value) > 0.5",
+        timeout=15_000,
+    )
+    new_low = float(low.input_value())
+    high = float(row.locator("input[type=text]").nth(1).input_value())
+    assert 0.5 < new_low < high
+    page.click(".hpmagic-dash .hpmagic-continue")
+    # the dashboard follows the second run: 20 more trials (the box's default), then completed
+    page.wait_for_function(
+        "() => /^20\\/20 trials/.test(document.querySelector('.hpmagic-dash .hpmagic-status').innerText)"
+        " && document.querySelector('.hpmagic-dash .hpmagic-title').innerText.includes('completed')",
+        timeout=120_000,
+    )
+    assert re.search(r"\d+ of 32 trials inside", page.inner_text(".hpmagic-dash .hpmagic-sliders-status"))
+    # every trial is in the store: the first 12 as they were, the 20 after the drag inside the new range
+    store = Store(str(lab.root / ".hpmagic" / "studies.db"))
+    try:
+        trials = store.trials("steer")
+    finally:
+        store.close()
+    assert [t.number for t in trials] == list(range(32))
+    assert all(new_low - 1e-9 <= t.params["x"] <= high + 1e-9 for t in trials[12:])
+    assert any(t.params["x"] < new_low for t in trials[:12])  # earlier trials kept
