@@ -146,6 +146,13 @@ def state_line(study: Study, stopping: bool = False) -> str:
     return study.message or study.end_reason or "not started"
 
 
+def _notes_html(study: Study) -> str:
+    """The study's lasting notes (continued, space changed, no longer saved), escaped."""
+    return "".join(
+        f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>" for note in study.notes
+    )
+
+
 def _trial_line(trial: Trial, best: Trial | None) -> str:
     mark = "★" if best is not None and trial is best else {FAILED: "✗", PRUNED: "✂"}.get(trial.state, " ")
     value = _fmt(trial.value) if trial.state != FAILED else "–"
@@ -161,6 +168,7 @@ def text_summary(study: Study, recent: int = 8) -> str:
     for t in trials:
         counts[t.state] = counts.get(t.state, 0) + 1
     lines = [f"hpmagic study '{study.name}' ({study.direction}) — {state_line(study)}"]
+    lines.extend(f"  note: {note}" for note in study.notes)
     lines.append("  " + progress_line(study, counts))
     best = study.best_trial
     if best is None:
@@ -198,6 +206,7 @@ def static_html(study: Study, convergence: bytes | None = None) -> str:
     return (
         "<div class='hpmagic-summary' style='font-family:sans-serif;font-size:13px'>"
         f"<div><b>hpmagic study {e(study.name)}</b> ({e(study.direction)}) — {e(state_line(study))}</div>"
+        f"{_notes_html(study)}"
         f"<div style='color:#555'>{e(progress_line(study, counts))}; "
         f"{counts[COMPLETE]} complete in all</div>"
         f"{best_html}{img}</div>"
@@ -401,7 +410,7 @@ class Dashboard:
             self.title.value = (
                 f"<b>hpmagic study {html.escape(study.name)}</b> "
                 f"<span style='color:#666'>({html.escape(study.direction)}) — "
-                f"{html.escape(state_line(study, self._stopping))}</span>"
+                f"{html.escape(state_line(study, self._stopping))}</span>" + _notes_html(study)
             )
             self.progress.max = max(study.n_target, 1)
             self.progress.value = min(max(study.n_ended_this_run, 0), self.progress.max)

@@ -97,3 +97,17 @@ def test_refresh_cost_does_not_walk_every_trial_again():
         view.refresh()
     per = (time.perf_counter() - t0) / 20
     assert per < 0.02, per
+
+
+def test_study_notes_are_shown_escaped(tmp_path):
+    import hpmagic
+    from hpmagic.dashboard import static_html, text_summary
+
+    db = str(tmp_path / "s.db")
+    opts = dict(max_evals=3, store=db, name="n<b>")
+    hpmagic.create_study("x = tune.uniform(0, 1)\nx", {}, hpmagic.Options(**opts)).run().wait()
+    again = hpmagic.create_study("x = tune.uniform(0, 2)\nx", {}, hpmagic.Options(**opts))
+    assert again.notes and "space changed" in again.notes[0]
+    assert "note: " + again.notes[0] in text_summary(again)
+    page = static_html(again)
+    assert "space changed" in page and "n<b>" not in page and "n&lt;b&gt;" in page
