@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,7 +72,9 @@ def timed(kernel: Kernel, code: str, timeout: float = 1800) -> float:
 
 
 def tune_cell(n: int, store: str, algo: str, seed: int, body: str = SPACE_CELL, wait: bool = True) -> str:
-    flags = f"-n {n} --algo {algo} --seed {seed} --store {store}" + (" --wait" if wait else "")
+    # a fresh study name each time: the same cell under a known name would continue that study
+    name = f"overhead-{uuid.uuid4().hex[:8]}"
+    flags = f"-n {n} --algo {algo} --seed {seed} --store {store} --name {name}" + (" --wait" if wait else "")
     return f"%%tune {flags}\n{body}"
 
 
