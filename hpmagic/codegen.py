@@ -14,17 +14,14 @@ formatting, comments, blank lines — stays as the user wrote it.
 from __future__ import annotations
 
 import ast
-import io
 import math
 import re
-import tokenize
 from collections.abc import Callable
 from typing import Any
 
-from .program import Program, Site
+from .program import Program, Site, tune_comments
 from .space import INT_KINDS, Dimension, Space
 
-_COMMENT_RE = re.compile(r"#\s*tune:\s*(.*)$")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -76,20 +73,12 @@ class _Text:
     def comments(self) -> dict[int, tuple[int, int, str]]:
         """``# tune:`` comments by line: (start incl. the blank before it, end, expression)."""
         found: dict[int, tuple[int, int, str]] = {}
-        try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(self.source).readline))
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            return found
-        for tok in tokens:
-            if tok.type == tokenize.COMMENT:
-                match = _COMMENT_RE.match(tok.string)
-                if match:
-                    row, col = tok.start
-                    start = self.starts[row - 1] + col
-                    end = start + len(tok.string)
-                    while start > self.starts[row - 1] and self.source[start - 1] in " \t":
-                        start -= 1
-                    found[row] = (start, end, match.group(1).strip())
+        for row, col, comment, expr in tune_comments(self.source):
+            start = self.starts[row - 1] + col
+            end = start + len(comment)
+            while start > self.starts[row - 1] and self.source[start - 1] in " \t":
+                start -= 1
+            found[row] = (start, end, expr)
         return found
 
 

@@ -114,6 +114,21 @@ class Program:
         return "cell-" + hashlib.sha1(normal.encode()).hexdigest()[:10]
 
 
+def tune_comments(source: str) -> list[tuple[int, int, str, str]]:
+    """Every ``# tune:`` comment: (line, column, the whole comment, the expression after ``tune:``)."""
+    found: list[tuple[int, int, str, str]] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return found
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT:
+            match = _COMMENT_RE.match(tok.string)
+            if match:
+                found.append((tok.start[0], tok.start[1], tok.string, match.group(1).strip()))
+    return found
+
+
 def _is_tune_call(node: ast.AST) -> str | None:
     """The distribution name when ``node`` is ``tune.<name>(...)``."""
     if (
@@ -228,17 +243,7 @@ class _Parser:
 
     def _comments(self) -> dict[int, tuple[str, int]]:
         """``# tune:`` comments by body line: (expression text, column)."""
-        found: dict[int, tuple[str, int]] = {}
-        try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(self.source).readline))
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            return found
-        for tok in tokens:
-            if tok.type == tokenize.COMMENT:
-                match = _COMMENT_RE.match(tok.string)
-                if match:
-                    found[tok.start[0]] = (match.group(1).strip(), tok.start[1])
-        return found
+        return {line: (expr, col) for line, col, _, expr in tune_comments(self.source)}
 
     def _check_comments_used(self) -> None:
         for lineno in self.comments:
