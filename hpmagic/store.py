@@ -621,25 +621,27 @@ def stored_lines(paths: Iterable[str], skip: set[str] = frozenset()) -> list[str
     return lines
 
 
+def find_stored(name: str, stores: Iterable[str]) -> tuple[StoredStudy, list[Any]]:
+    """Study ``name`` and its trials from the first store among ``stores`` that has it."""
+    errors: list[str] = []
+    for store_path in stores:
+        try:
+            return load_stored(store_path, name)
+        except StoreError as exc:
+            errors.append(str(exc))
+    raise StoreError("; ".join(errors) or f"no study named {name!r}")
+
+
 def export_stored(name: str, path: str, stores: Iterable[str]) -> str:
     """Write the export of study ``name`` from the first store among ``stores`` that has it."""
     from .results import summary, write
     from .space import Space
 
-    errors: list[str] = []
-    for store_path in stores:
-        try:
-            stored, trials = load_stored(store_path, name)
-        except StoreError as exc:
-            errors.append(str(exc))
-            continue
-        space = Space.from_json(stored.space).describe()
-        direction = stored.direction or "minimize"
-        data = summary(
-            name, direction, trials, space, {"seed": stored.seed, "algo": stored.options.get("algo")}
-        )
-        return write(data, path)
-    raise StoreError("; ".join(errors) or f"no study named {name!r}")
+    stored, trials = find_stored(name, stores)
+    space = Space.from_json(stored.space).describe()
+    direction = stored.direction or "minimize"
+    data = summary(name, direction, trials, space, {"seed": stored.seed, "algo": stored.options.get("algo")})
+    return write(data, path)
 
 
 def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
@@ -650,22 +652,15 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
     from .results import best_of
     from .space import Space
 
-    errors: list[str] = []
-    for store_path in stores:
-        try:
-            stored, trials = load_stored(store_path, name)
-        except StoreError as exc:
-            errors.append(str(exc))
-            continue
-        program = parse(stored.source, first_line=stored.first_line)
-        space = Space.from_json(stored.space)
-        if ranges:
-            known = {f for f in Options.__dataclass_fields__}
-            options = Options(**{k: v for k, v in stored.options.items() if k in known})
-            body = ranges_code(program, space, Space.from_json(stored.cell_space))
-            return magic_line(options, name, stored.direction) + "\n" + body
-        best = best_of(trials, stored.direction or "minimize")
-        if best is None:
-            raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
-        return code_with_values(program, space, best.raw)
-    raise StoreError("; ".join(errors) or f"no study named {name!r}")
+    stored, trials = find_stored(name, stores)
+    program = parse(stored.source, first_line=stored.first_line)
+    space = Space.from_json(stored.space)
+    if ranges:
+        known = set(Options.__dataclass_fields__)
+        options = Options(**{k: v for k, v in stored.options.items() if k in known})
+        body = ranges_code(program, space, Space.from_json(stored.cell_space))
+        return magic_line(options, name, stored.direction) + "\n" + body
+    best = best_of(trials, stored.direction or "minimize")
+    if best is None:
+        raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
+    return code_with_values(program, space, best.raw)
