@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -78,7 +79,11 @@ def test_tune_defaults_swaps_settings_only_for_the_run() -> None:
 def test_overhead_reads_peak_memory_and_writes_cells() -> None:
     assert overhead.vm_hwm_mb(os.getpid()) >= overhead.vm_rss_mb(os.getpid()) > 10
     cell = overhead.tune_cell(5, "/tmp/x.db", "rand", 3)
-    assert cell.splitlines()[0] == "%%tune -n 5 --algo rand --seed 3 --store /tmp/x.db --wait"
+    first = cell.splitlines()[0]
+    assert re.fullmatch(
+        r"%%tune -n 5 --algo rand --seed 3 --store /tmp/x\.db --name overhead-\w+ --wait", first
+    )
+    assert overhead.tune_cell(5, "/tmp/x.db", "rand", 3).splitlines()[0] != first  # a new study each time
 
 
 def test_run_passes_quick_and_survives_broken_scripts(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
