@@ -407,11 +407,6 @@ class Dashboard:
                 self.history.add(trial)
             running = study.running
             counts = dict(self.history.counts)
-            self.title.value = (
-                f"<b>hpmagic study {html.escape(study.name)}</b> "
-                f"<span style='color:#666'>({html.escape(study.direction)}) — "
-                f"{html.escape(state_line(study, self._stopping))}</span>" + _notes_html(study)
-            )
             self.progress.max = max(study.n_target, 1)
             self.progress.value = min(max(study.n_ended_this_run, 0), self.progress.max)
             self.progress.bar_style = "" if running else ("success" if counts[COMPLETE] else "warning")
@@ -419,6 +414,12 @@ class Dashboard:
             self.stop_button.disabled = not running or self._stopping
             self.stop_button.button_style = "danger" if running and not self._stopping else ""
             self.stop_button.description = "Stopping" if running and self._stopping else "Stop"
+            # the state last: a view that reads "completed" or "stopped" already has the final counts
+            self.title.value = (
+                f"<b>hpmagic study {html.escape(study.name)}</b> "
+                f"<span style='color:#666'>({html.escape(study.direction)}) — "
+                f"{html.escape(state_line(study, self._stopping))}</span>" + _notes_html(study)
+            )
             best = study.best_trial
             if best is not self._best_shown:
                 self._best_shown = best
