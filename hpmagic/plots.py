@@ -64,9 +64,11 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _empty(ax: Any, text: str) -> None:
+def _empty(ax: Any, text: str, keep_x: bool = False) -> None:
+    """A note in the middle of an axes with nothing to plot (``keep_x``: its x axis still means something)."""
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY, transform=ax.transAxes)
-    ax.set_xticks([])
+    if not keep_x:
+        ax.set_xticks([])
     ax.set_yticks([])
 
 
@@ -109,17 +111,7 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
         if data.log:
             ax.set_yscale("log")
         if not data.x.size and not data.pruned_x.size:
-            ax.text(
-                0.5,
-                0.5,
-                "no complete trial yet",
-                ha="center",
-                va="center",
-                fontsize=FONT,
-                color=GREY,
-                transform=ax.transAxes,
-            )
-            ax.set_yticks([])
+            _empty(ax, "no complete trial yet", keep_x=True)
         ax.set_xlabel("trial", fontsize=FONT)
         ax.set_ylabel("score" if data.direction == "maximize" else "value", fontsize=FONT)
         ax.legend(  # in the title's row, clear of the points and of the failed ticks
@@ -158,17 +150,7 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
                 transform=ax.get_xaxis_transform(),
             )
         if data.n == 0:
-            ax.text(
-                0.5,
-                0.5,
-                "no complete trial yet",
-                ha="center",
-                va="center",
-                fontsize=FONT,
-                color=GREY,
-                transform=ax.transAxes,
-            )
-            ax.set_yticks([])
+            _empty(ax, "no complete trial yet", keep_x=True)
         if data.kind == "choice":
             labels = [c if len(c) <= 14 else c[:13] + "…" for c in data.categories]
             tilt = len(labels) > 3 or sum(map(len, labels)) > 24
