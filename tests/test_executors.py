@@ -157,8 +157,11 @@ def test_a_study_goes_on_after_a_worker_dies(tmp_path: Path):
     src = (
         "x = tune.uniform(0, 1)\n"
         "import os\n"
-        "if not os.path.exists(marker):\n"
-        "    open(marker, 'w').close()\n"
+        "try:\n"  # exactly one trial dies, even when two start at the same moment
+        "    os.close(os.open(marker, os.O_CREAT | os.O_EXCL))\n"
+        "except FileExistsError:\n"
+        "    pass\n"
+        "else:\n"
         "    os._exit(7)\n"
         "x"
     )
