@@ -47,13 +47,13 @@ def version(module: str) -> str:
         return "not installed"
 
 
-def machine_facts() -> dict[str, str]:
-    """What a figure depends on: cores, CPU, Python and library versions, load."""
+def machine_facts(extra: Sequence[str] = ()) -> dict[str, str]:
+    """What a figure depends on: cores, CPU, Python and library versions (plus ``extra``), load."""
     try:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "?"
-    libs = ["hpmagic", "hyperopt", "optuna", "scikit-learn", "numpy", "ipykernel", "jupyter_client"]
+    libs = ["hpmagic", "hyperopt", "optuna", "scikit-learn", "numpy", "ipykernel", "jupyter_client", *extra]
     return {
         "cores": str(os.cpu_count()),
         "cpu": cpu_model(),
@@ -63,13 +63,17 @@ def machine_facts() -> dict[str, str]:
     }
 
 
+def machine_line(extra: Sequence[str] = ()) -> str:
+    """The machine facts as one printed line."""
+    return "Machine: " + "; ".join(f"{k} {v}" for k, v in machine_facts(extra).items())
+
+
 def print_header(title: str, compares: str, workload: str) -> None:
     """The script's title, what it compares, its exact workload, and the machine."""
     print(f"## {title}\n")
     print(f"Compares: {compares}\n")
     print(f"Workload: {workload}\n")
-    facts = machine_facts()
-    print("Machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()) + "\n", flush=True)
+    print(machine_line() + "\n", flush=True)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

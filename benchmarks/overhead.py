@@ -45,21 +45,23 @@ _algos = {"tpe": functools.partial(_tpe.suggest, verbose=False, **_tpe_settings(
 """
 
 
-def vm_hwm_mb(pid: int) -> float:
-    """Peak resident set size of a process, in MB (Linux)."""
+def _status_mb(pid: int, field: str) -> float:
+    """A memory field of a process's /proc status (e.g. VmRSS), in MB (Linux)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc status")
+    raise RuntimeError(f"no {field} in /proc status")
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident set size of a process, in MB."""
+    return _status_mb(pid, "VmHWM")
 
 
 def vm_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc status")
+    """Current resident set size of a process, in MB."""
+    return _status_mb(pid, "VmRSS")
 
 
 def timed(kernel: Kernel, code: str, timeout: float = 1800) -> float:

@@ -15,12 +15,15 @@ result to receiving the next trial (its median and 90th percentile, in ms).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 from typing import Any
+
+try:
+    from . import common
+except ImportError:  # run as a script
+    import common  # type: ignore[no-redef]
 
 LOOP_CELL = """
 x = tune.uniform(-5, 5)
@@ -119,19 +122,6 @@ def gap_text(gaps: list[float]) -> str:
     return f"{statistics.median(gaps):.2f} / {p90:.2f}"
 
 
-def machine() -> str:
-    import distributed
-    import hyperopt
-    import sklearn
-
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"{platform.platform()}; {os.cpu_count()} CPUs; load average {load}; Python "
-        f"{platform.python_version()}; hyperopt {hyperopt.__version__}; distributed "
-        f"{distributed.__version__}; scikit-learn {sklearn.__version__}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter trials (under a minute)")
@@ -141,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from distributed import Client, LocalCluster
     from sklearn.datasets import load_digits
 
-    print("machine:", machine())
+    print(common.machine_line(["distributed"]))
     rounds = calibrate(seconds)
     X, y = load_digits(return_X_y=True)
     workloads = {

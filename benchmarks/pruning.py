@@ -18,16 +18,18 @@ the trials, which is what the saved compute buys.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
+try:
+    from . import common
+except ImportError:  # run as a script
+    import common  # type: ignore[no-redef]
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import hpmagic  # noqa: E402
 from hpmagic import Options, create_study, pruning  # noqa: E402
 
 CELL = """
@@ -104,20 +106,6 @@ def spread(xs: list[float], digits: int) -> str:
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
-def machine() -> str:
-    import hyperopt
-    import numpy
-    import sklearn
-
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
-    return (
-        f"{platform.platform()}; {platform.processor() or platform.machine()}; {os.cpu_count()} cores; "
-        f"load {', '.join(f'{x:.2f}' for x in load)}\n"
-        f"Python {platform.python_version()}, hpmagic {hpmagic.__version__}, hyperopt {hyperopt.__version__}, "
-        f"scikit-learn {sklearn.__version__}, numpy {numpy.__version__}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 seeds, 20 trials, 8 epochs (under a minute)")
@@ -129,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     trials = args.trials or (20 if args.quick else 40)
     epochs = args.epochs or (8 if args.quick else 20)
 
-    print(machine())
+    print(common.machine_line())
     print(
         f"SGDClassifier on digits, partial_fit epochs: {seeds} seeds × {trials} TPE trials × {epochs} epochs"
     )

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any
+
+try:
+    from . import common
+except ImportError:  # run as a script
+    import common  # type: ignore[no-redef]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -45,38 +49,6 @@ from sklearn.svm import SVC
 model = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))
 1 - cross_val_score(model, X, y, cv=3).mean()
 """
-
-
-def machine_facts() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-    except OSError:
-        pass
-    try:
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "?"
-    libs = ("hyperopt", "scikit-learn", "numpy")
-    return "; ".join(
-        [
-            f"cores {os.cpu_count()}",
-            f"cpu {cpu}",
-            f"python {platform.python_version()}",
-            f"hpmagic {hpmagic.__version__}",
-            *(f"{lib} {v(lib)}" for lib in libs),
-            f"load average {load}",
-        ]
-    )
 
 
 def namespace(problem: str) -> dict[str, Any]:
@@ -122,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = args.seeds or (3 if args.quick else 10)
     problems = [p.strip() for p in args.problems.split(",") if p.strip()]
     print("## refine: one zoom after the first trials, against no zoom\n")
-    print(f"Machine: {machine_facts()}\n")
+    print(common.machine_line() + "\n")
     print(
         f"Workload: {seeds} seeds; refine arm = {args.first} trials, suggest_refinement(), "
         f"{args.second} trials; baseline = {args.first + args.second} trials; TPE\n"

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+try:
+    from . import common
+except ImportError:  # run as a script
+    import common  # type: ignore[no-redef]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -120,13 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     n_tpe = 100 if args.quick else 1000
     n_resume = 2000 if args.quick else 10_000
 
-    import hyperopt
-    import numpy
-
-    print(
-        f"machine: {os.cpu_count()} cores, {platform.platform()}; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, hyperopt {hyperopt.__version__}, numpy {numpy.__version__}"
-    )
+    print(common.machine_line() + f"; SQLite {sqlite3.sqlite_version}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         run_study(20, "tpe", os.path.join(tmp, "warmup.db"))  # imports and first-call costs
