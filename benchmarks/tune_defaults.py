@@ -1,17 +1,23 @@
-"""The search for the TPE settings hpmagic passes to hyperopt (``hpmagic.search.TPE_SETTINGS``).
+"""The search for hpmagic's TPE settings (``hpmagic.search.JOINT_SETTINGS``).
 
-Candidates are run through hpmagic itself (``create_study`` headless, the settings
-swapped in for the run), on the problems used to *choose* — Branin (2-d) and
-Hartmann-6 (6-d) — and then the chosen one is *checked* on problems that played
-no part in choosing: Levy (4-d) and the SVC on digits. A candidate's ratios are
-its mean regret (best found − optimum) over raw hyperopt's (fmin defaults), one
-per problem and budget. Chosen: the worst ratio ≤ 1 first ("never worse than raw
-hyperopt"), then the lowest geometric mean of the ratios.
+hpmagic's TPE on flat spaces is its joint (multivariate) Parzen estimator,
+:mod:`hpmagic.joint_tpe`. Candidate settings are run through hpmagic itself
+(``create_study`` headless, the settings swapped in for the run) on the problems
+used to *choose* — Branin (2-d) and Hartmann-6 (6-d) — over seeds 100–199, which
+``quality.py`` (seeds 0–9) does not use; then the chosen settings are *checked* on
+problems that played no part in choosing: Levy (4-d) and the SVC on digits. A
+candidate's ratios are its mean regret (best found − optimum) over raw hyperopt's
+(fmin defaults), one per problem and budget. Chosen: the worst ratio ≤ 1 first
+("never worse than raw hyperopt"), then the lowest geometric mean of the ratios.
 
-The search is coordinate-wise: gamma × n_EI_candidates first, then the number of
-random start-up trials (fixed, or per dimension) and prior_weight around the best so far.
+The search is coordinate-wise: kernel bandwidth × gamma first, then the number of
+candidates, the prior's weight and the number of start-up trials around the best so far.
 
-    python benchmarks/tune_defaults.py [--quick]
+``--hyperopt`` instead searches the settings of hyperopt's own TPE
+(``hpmagic.search.TPE_SETTINGS``), which hpmagic uses on spaces with conditional
+dimensions, with the joint estimator switched off for the run.
+
+    python benchmarks/tune_defaults.py [--quick] [--hyperopt]
 """
 
 from __future__ import annotations
@@ -34,18 +40,24 @@ BUDGETS = (50, 100)
 
 
 @contextlib.contextmanager
-def tpe_settings(settings: dict[str, Any]) -> Iterator[None]:
-    """hpmagic's TPE settings replaced for the duration (restored after)."""
+def tpe_settings(settings: dict[str, Any], hyperopt: bool = False) -> Iterator[None]:
+    """hpmagic's TPE settings replaced for the duration (restored after).
+
+    ``hyperopt``: the settings are hyperopt's TPE's, and the joint estimator is off.
+    """
     from hpmagic import search
 
-    saved = dict(search.TPE_SETTINGS)
-    search.TPE_SETTINGS.clear()
-    search.TPE_SETTINGS.update(settings)
+    target = search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS
+    saved, joint = dict(target), search.USE_JOINT_TPE
+    target.clear()
+    target.update(settings)
+    search.USE_JOINT_TPE = not hyperopt
     try:
         yield
     finally:
-        search.TPE_SETTINGS.clear()
-        search.TPE_SETTINGS.update(saved)
+        target.clear()
+        target.update(saved)
+        search.USE_JOINT_TPE = joint
 
 
 def regrets(traces: list[list[float]], problem: common.Problem, k: int) -> np.ndarray:
@@ -57,9 +69,9 @@ def run_many(fn: Any, problem: common.Problem, n: int, seeds: Sequence[int]) -> 
     return [fn(problem, n, s) for s in seeds]
 
 
-def hpmagic_with(settings: dict[str, Any]) -> Any:
+def hpmagic_with(settings: dict[str, Any], hyperopt: bool = False) -> Any:
     def run(problem: common.Problem, n: int, seed: int) -> list[float]:
-        with tpe_settings(settings):
+        with tpe_settings(settings, hyperopt):
             return common.run_hpmagic(problem, n, seed)
 
     return run
@@ -69,33 +81,77 @@ def describe(settings: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in settings.items())
 
 
+def candidates_hyperopt(consider: Any, best_so_far: Any, quick: bool) -> None:
+    """hyperopt's TPE: gamma × n_EI_candidates, then start-up trials and prior_weight."""
+    best = {"n_startup_jobs": 10, "n_EI_candidates": 24, "gamma": 0.25, "prior_weight": 1.0}
+    for gamma in (0.25, 0.5, 1.0, 1.5, 2.0) if not quick else (0.25, 1.0):
+        for cand in (24, 64, 256) if not quick else (24, 64):
+            consider({**best, "gamma": gamma, "n_EI_candidates": cand})
+    if quick:
+        return
+    best = best_so_far()
+    for startup in (5, 15, 20):
+        consider({**best, "n_startup_jobs": startup})
+    for per_dim in (2, 3):
+        consider({**best, "n_startup_jobs": 5, "n_startup_per_dim": per_dim})
+    best = best_so_far()
+    for pw in (0.5, 2.0):
+        consider({**best, "prior_weight": pw})
+
+
+def candidates_joint(consider: Any, best_so_far: Any, quick: bool) -> None:
+    """The joint estimator: bandwidth × gamma, then candidates, prior weight and start-up trials."""
+    best = {"n_startup_jobs": 10, "n_EI_candidates": 64, "gamma": 0.5, "prior_weight": 2.0, "bandwidth": 0.07}
+    for bandwidth in (0.05, 0.07, 0.1, 0.2) if not quick else (0.07, 0.2):
+        for gamma in (0.5, 1.0, 2.0) if not quick else (0.5,):
+            consider({**best, "bandwidth": bandwidth, "gamma": gamma})
+    if quick:
+        return
+    best = best_so_far()
+    for cand in (24, 128):
+        consider({**best, "n_EI_candidates": cand})
+    best = best_so_far()
+    for pw in (1.0, 4.0):
+        consider({**best, "prior_weight": pw})
+    best = best_so_far()
+    for startup in (5, 20):
+        consider({**best, "n_startup_jobs": startup})
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     quick = common.get_flag(argv, "--quick")
-    seeds = range(3 if quick else 10)
+    hyperopt = common.get_flag(argv, "--hyperopt")
+    seeds = range(100, 103) if quick else range(100, 200)
+    svc_seeds = range(100, 110)
     budget = max(BUDGETS) if not quick else 50
     budgets = (50,) if quick else BUDGETS
     choose = CHOOSE_ON if not quick else ("branin",)
     check = CHECK_ON if not quick else ()
+    which = "hyperopt's TPE (TPE_SETTINGS, conditional spaces)" if hyperopt else "joint TPE (JOINT_SETTINGS)"
     common.print_header(
-        "Choosing hpmagic's TPE settings",
-        "hpmagic (create_study, store off) with candidate TPE settings vs raw hyperopt fmin (TPE defaults)"
+        f"Choosing hpmagic's TPE settings: {which}",
+        "hpmagic (create_study, store off) with candidate settings vs raw hyperopt fmin (TPE defaults)"
         " and Optuna's default TPE",
-        f"choose on {', '.join(choose)}; check on {', '.join(check) or '—'}; {len(seeds)} seeds; "
-        f"best value after {', '.join(map(str, budgets))} evaluations; ratio = mean regret ÷ raw "
-        "hyperopt's (lower is better, ≤ 1 = not worse)",
+        f"choose on {', '.join(choose)}; check on {', '.join(check) or '—'}; seeds {seeds.start}–"
+        f"{seeds.stop - 1} (SVC: {svc_seeds.start}–{svc_seeds.stop - 1}); best value after "
+        f"{', '.join(map(str, budgets))} evaluations; ratio = mean regret ÷ raw hyperopt's (lower is "
+        "better, ≤ 1 = not worse)",
     )
     from hpmagic import search
 
-    current = dict(search.TPE_SETTINGS)
+    current = dict(search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS)
     problems = {k: common.PROBLEMS[k] for k in choose + check}
     baseline: dict[str, dict[int, float]] = {}
     optuna: dict[str, dict[int, float]] = {}
 
+    def seeds_for(key: str) -> Sequence[int]:
+        return svc_seeds if key == "svc" and not quick else seeds
+
     def measure_baselines(keys: Sequence[str]) -> None:
         for key in keys:
             problem = problems[key]
-            hy = run_many(common.run_hyperopt, problem, budget, seeds)
-            op = run_many(common.run_optuna, problem, budget, seeds)
+            hy = run_many(common.run_hyperopt, problem, budget, seeds_for(key))
+            op = run_many(common.run_optuna, problem, budget, seeds_for(key))
             baseline[key] = {k: float(regrets(hy, problem, k).mean()) for k in budgets}
             optuna[key] = {k: float(regrets(op, problem, k).mean()) for k in budgets}
             print(f"  baselines on {key} done", file=sys.stderr, flush=True)
@@ -105,10 +161,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     def evaluate(
         settings: dict[str, Any], keys: Sequence[str]
     ) -> tuple[tuple[bool, float, float], list[float]]:
-        fn = hpmagic_with(settings)
+        fn = hpmagic_with(settings, hyperopt)
         ratios, means = [], []
         for key in keys:
-            traces = run_many(fn, problems[key], budget, seeds)
+            traces = run_many(fn, problems[key], budget, seeds_for(key))
             for k in budgets:
                 m = float(regrets(traces, problems[key], k).mean())
                 means.append(m)
@@ -138,38 +194,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     def best_so_far() -> dict[str, Any]:
         return _parse(min(tried, key=lambda n: tried[n][0]))
 
-    best = {"n_startup_jobs": 10, "n_EI_candidates": 24, "gamma": 0.25, "prior_weight": 1.0}
     consider(current)
-    grid_gamma = (0.25, 0.5, 1.0, 1.5, 2.0) if not quick else (0.25, 1.0)
-    grid_cand = (24, 64, 256) if not quick else (24, 64)
-    for gamma in grid_gamma:
-        for cand in grid_cand:
-            candidate = {**best, "gamma": gamma, "n_EI_candidates": cand}
-            consider(candidate)
+    (candidates_hyperopt if hyperopt else candidates_joint)(consider, best_so_far, quick)
     best_settings = best_so_far()
-    if not quick:
-        for startup in (5, 15, 20):
-            consider({**best_settings, "n_startup_jobs": startup})
-        for per_dim in (2, 3):
-            consider({**best_settings, "n_startup_jobs": 5, "n_startup_per_dim": per_dim})
-        best_settings = best_so_far()
-        for pw in (0.5, 2.0):
-            consider({**best_settings, "prior_weight": pw})
-        best_settings = best_so_far()
     common.print_table(
         ["settings", *[f"mean regret {c}" for c in cols], "geometric mean ratio", "worst ratio"],
         rows,
         "Mean regret (best found − optimum) per candidate; ratios are to raw hyperopt's mean regret "
         "(chosen: worst ratio ≤ 1 first, then the lowest geometric mean):",
     )
-    print(f"Chosen: `{describe(best_settings)}` (hpmagic's current TPE_SETTINGS: `{describe(current)}`)\n")
+    print(f"Chosen: `{describe(best_settings)}` (hpmagic's current settings: `{describe(current)}`)\n")
 
     if check:
         measure_baselines(check)
         check_rows = []
         for key in check:
             problem = problems[key]
-            chosen = run_many(hpmagic_with(best_settings), problem, budget, seeds)
+            chosen = run_many(hpmagic_with(best_settings, hyperopt), problem, budget, seeds_for(key))
             for k in budgets:
                 m = float(regrets(chosen, problem, k).mean())
                 check_rows.append(

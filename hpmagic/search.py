@@ -16,13 +16,26 @@ from typing import Any
 
 import numpy as np
 
+from .joint_tpe import JointTPE, supports
 from .space import Space
 
-#: settings of hpmagic's TPE, chosen by measurement (benchmarks/tune_defaults.py): hyperopt's
-#: ``tpe.suggest`` arguments, and optionally ``n_startup_per_dim`` (at least that many random
-#: trials per dimension before the model is used). hyperopt's gamma counts the "good" trials
-#: as ceil(gamma * sqrt(n)), at most 25: gamma 1.0 models the best 8 of 50 (its default 0.25: 2)
+#: settings of hpmagic's joint TPE (flat spaces, :class:`~hpmagic.joint_tpe.JointTPE`), chosen by
+#: measurement (benchmarks/tune_defaults.py): gamma 0.5 models the best 4 of 50 trials as good
+#: (ceil(gamma * sqrt(n)), at most 25); kernels 0.07 of each range wide before Scott's shrinking
+JOINT_SETTINGS: dict[str, Any] = {
+    "n_startup_jobs": 10,
+    "n_EI_candidates": 64,
+    "gamma": 0.5,
+    "prior_weight": 2.0,
+    "bandwidth": 0.07,
+}
 
+#: False: hyperopt's TPE on every space (for benchmarks that compare the two)
+USE_JOINT_TPE = True
+
+#: settings of hyperopt's ``tpe.suggest`` on spaces with conditional dimensions, chosen by
+#: measurement as well, and optionally ``n_startup_per_dim`` (at least that many random trials
+#: per dimension before the model is used); gamma 1.0 models the best 8 of 50 (hyperopt's 0.25: 2)
 TPE_SETTINGS: dict[str, Any] = {
     "n_startup_jobs": 10,
     "n_EI_candidates": 64,
@@ -140,9 +153,14 @@ class Search:
         self._rng = rng if rng is not None else np.random.default_rng()
         self._domain = Domain(lambda _: 0.0, space.to_hyperopt())
         self._settings = tpe_settings(len(self._domain.params))
+        # flat spaces: hpmagic's joint TPE; conditional ones: hyperopt's, one dimension at a time
+        self._joint = (
+            JointTPE(space, **JOINT_SETTINGS) if algo == "tpe" and USE_JOINT_TPE and supports(space) else None
+        )
         if algo == "tpe":
-            self._observed = _Observed(self._domain.params)
-            self._posterior: Any = None  # TPE's model graph, built once at the first model-based ask
+            if self._joint is None:
+                self._observed = _Observed(self._domain.params)
+                self._posterior: Any = None  # TPE's model graph, built once at the first model-based ask
         else:
             self._algo = _algo(algo)
             self._trials = _trials_class()()
@@ -162,6 +180,8 @@ class Search:
     def ask(self, number: int) -> dict[str, Any]:
         """Raw params for trial ``number`` (numbers are unique in a study)."""
         seed = int(self._rng.integers(2**31 - 1))
+        if self._joint is not None:
+            return self._joint.ask(np.random.default_rng(seed))
         if self.algo_name == "tpe":
             return self.space.from_hyperopt(self._tpe(number, seed))
         docs = self._algo([number], self._domain, self._trials, seed)
@@ -207,6 +227,9 @@ class Search:
             return False
         self._told.append(number)
         if self.algo_name == "rand":  # random search reads no history
+            return True
+        if self._joint is not None:
+            self._joint.observe(raw, float(loss))
             return True
         vals = self.space.to_hyperopt_vals(raw)
         if self.algo_name == "tpe":
