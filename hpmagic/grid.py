@@ -123,7 +123,8 @@ class GridSearch:
                 return raw
         raise GridExhausted(f"all {self.size} grid points have been tried")
 
-    def tell(self, number: int, raw: dict[str, Any], loss: float | None) -> bool:
+    def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
+        """Mark the point tried, whatever its end (a grid never tries a point twice)."""
         self._tried.add(point_key(raw))
         if loss is not None:
             self.n_told += 1

@@ -125,7 +125,7 @@ class JointTPE:
         return len(self._losses)
 
     def observe(self, raw: dict[str, Any], loss: float) -> None:
-        """Add a finished trial (a point of the space) and its loss."""
+        """Add a finished trial (a point of the space) and its loss; a failed one: ``math.inf``."""
         n = len(self._losses)
         if n == len(self._points):  # grow by doubling: a row per trial, no per-trial objects
             self._points = np.concatenate([self._points, np.empty_like(self._points)])
@@ -148,8 +148,11 @@ class JointTPE:
         return max(1, min(math.ceil(self.gamma * math.sqrt(n)), self.max_good, n - 1))
 
     def _suggest(self, points: np.ndarray, losses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        order = np.argsort(losses, kind="stable")
-        n_good = self.n_good(len(losses))
+        n_ok = int(np.isfinite(losses).sum())
+        if not n_ok:  # only failures so far: nothing is known to be good
+            return self._latin_hypercube(1, rng)[0]
+        order = np.argsort(losses, kind="stable")  # failures last, among the rest
+        n_good = min(self.n_good(len(losses)), n_ok)
         good = _Mixture(self, points[order[:n_good]])
         rest = _Mixture(self, points[order[n_good:]])
         candidates = good.sample(self.n_candidates, rng)

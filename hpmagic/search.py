@@ -10,6 +10,7 @@ asked for gets its own id, and hyperopt never sees unfinished documents.
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -165,8 +166,8 @@ class Search:
             self._algo = _algo(algo)
             self._trials = _trials_class()()
         self._told: list[int] = []  # numbers of the trials shown to the search, in telling order
-        for number, raw, loss in history:
-            self.tell(number, raw, loss)
+        for number, raw, loss in history:  # a loss of None: the trial failed
+            self.tell(number, raw, loss, failed=loss is None)
 
     @property
     def n_told(self) -> int:
@@ -218,12 +219,19 @@ class Search:
                 vals[label] = [v + offset for v in vals[label]]
         return _point(idxs, vals, first)
 
-    def tell(self, number: int, raw: dict[str, Any], loss: float | None) -> bool:
-        """Show a finished trial to hyperopt; ``loss=None`` (failed) shows nothing.
+    def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
+        """Show a finished trial to the search; ``loss=None`` shows nothing to hyperopt.
 
-        Returns whether the trial was used (it must be a point of this space).
+        A ``failed`` trial is shown to the joint TPE as worse than every other, so a
+        region where trials fail is not proposed again and again; hyperopt's TPE is
+        never shown one. Returns whether the trial was used as a result (it must be a
+        point of this space).
         """
-        if loss is None or not self.space.contains(raw):
+        if not self.space.contains(raw):
+            return False
+        if loss is None:
+            if failed and self._joint is not None:
+                self._joint.observe(raw, math.inf)
             return False
         self._told.append(number)
         if self.algo_name == "rand":  # random search reads no history

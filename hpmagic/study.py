@@ -327,12 +327,15 @@ class Study:
                 self._search = grid.GridSearch(self._space, [t.raw for t in self._trials])
             elif self._search is None:
                 losses = pruning.search_losses(self._trials, self.direction)
-                history = [(t.number, t.raw, loss) for t, loss in zip(self._trials, losses)]
                 self._search = Search(
                     self._space,
                     self.options.algo,
                     self._rng,
-                    [(n, raw, loss) for n, raw, loss in history if loss is not None],
+                    [
+                        (t.number, t.raw, loss)
+                        for t, loss in zip(self._trials, losses)
+                        if loss is not None or t.state == FAILED
+                    ],
                 )
             return self._search
 
@@ -480,7 +483,7 @@ class Study:
             self._trials.append(trial)
             self._update_best(trial)
             if self._search is not None:
-                self._search.tell(number, raw, self._search_loss(trial))
+                self._search.tell(number, raw, self._search_loss(trial), failed=trial.state == FAILED)
         self._publish("trial_ended", trial)
         return trial
 

@@ -126,3 +126,18 @@ def test_options_left_by_a_refine_are_the_only_ones_proposed():
         seen.add(raw["act"])
         model.observe(raw, float(rng.random()))
     assert seen == {1, 3}  # indices of the original options
+
+
+def test_failed_trials_steer_the_search_away_from_where_trials_fail():
+    """Trials fail wherever x > 0.6 (40% of the space): failures count as the worst results."""
+    cell = (
+        "x = tune.uniform(0, 1)\ny = tune.uniform(0, 1)\n"
+        "if x > 0.6:\n    raise ValueError('diverged')\n(x - 0.3) ** 2 + (y - 0.5) ** 2\n"
+    )
+    for seed in range(3):
+        study = create_study(cell, {}, Options(store=None, seed=seed, max_evals=60))
+        study.run().wait(60)
+        later = sorted(study.trials, key=lambda t: t.number)[20:]
+        assert len(later) == 40 and study.end_reason != "error"
+        # hidden from the model, 21 to 30 of these 40 failed: an unexplored region looks promising
+        assert sum(t.state == "failed" for t in later) <= 15
