@@ -21,14 +21,15 @@ from .joint_tpe import JointTPE, supports
 from .space import Space
 
 #: settings of hpmagic's joint TPE (flat spaces, :class:`~hpmagic.joint_tpe.JointTPE`), chosen by
-#: measurement (benchmarks/tune_defaults.py): gamma 0.5 models the best 4 of 50 trials as good
-#: (ceil(gamma * sqrt(n)), at most 25); kernels 0.07 of each range wide before Scott's shrinking
+#: measurement (benchmarks/tune_defaults.py): 5 start-up points, then the best of 24 candidates;
+#: gamma 0.5 models the best 4 of 50 trials as good (ceil(gamma * sqrt(n)), at most 25); kernels
+#: 0.05 of each range wide before Scott's shrinking; the prior weighs as much as one trial
 JOINT_SETTINGS: dict[str, Any] = {
-    "n_startup_jobs": 10,
-    "n_EI_candidates": 64,
+    "n_startup_jobs": 5,
+    "n_EI_candidates": 24,
     "gamma": 0.5,
-    "prior_weight": 2.0,
-    "bandwidth": 0.07,
+    "prior_weight": 1.0,
+    "bandwidth": 0.05,
 }
 
 #: False: hyperopt's TPE on every space (for benchmarks that compare the two)

@@ -67,13 +67,15 @@ def test_latency_paths_run_on_a_small_history() -> None:
 def test_tune_defaults_swaps_settings_only_for_the_run() -> None:
     from hpmagic import search
 
-    before = dict(search.TPE_SETTINGS)
-    trace = tune_defaults.hpmagic_with({"n_startup_jobs": 3, "n_EI_candidates": 8, "gamma": 1.0})(
-        common.PROBLEMS["branin"], 8, 0
-    )
-    assert len(trace) == 8
-    assert search.TPE_SETTINGS == before
+    before, joint = dict(search.TPE_SETTINGS), dict(search.JOINT_SETTINGS)
+    for hyperopt in (False, True):
+        trace = tune_defaults.hpmagic_with(
+            {"n_startup_jobs": 3, "n_EI_candidates": 8, "gamma": 1.0}, hyperopt
+        )(common.PROBLEMS["branin"], 8, 0)
+        assert len(trace) == 8
+    assert search.TPE_SETTINGS == before and search.JOINT_SETTINGS == joint and search.USE_JOINT_TPE
     assert tune_defaults._parse(tune_defaults.describe(before)) == before
+    assert tune_defaults._parse(tune_defaults.describe(joint)) == joint
 
 
 def test_overhead_reads_peak_memory_and_writes_cells() -> None:

@@ -60,17 +60,17 @@ def test_the_start_is_a_latin_hypercube_then_the_model_takes_over():
     start = [search.ask(i) for i in range(n_start)]
     for key, low in (("x", 0), ("y", -5)):
         strata = sorted(int((p[key] - low) / 10 * n_start) for p in start)
-        assert strata == list(range(n_start))  # one point in each tenth of each axis
+        assert strata == list(range(n_start))  # one point in each stratum of each axis
     for i, raw in enumerate(start):
         search.tell(i, raw, (raw["x"] - 7) ** 2 + raw["y"] ** 2)
     # the model: the next points gather round the best region (x near 7, y near 0)
     later = []
-    for i in range(n_start, n_start + 10):
+    for i in range(n_start, n_start + 15):
         raw = search.ask(i)
         later.append(raw)
         search.tell(i, raw, (raw["x"] - 7) ** 2 + raw["y"] ** 2)
     near = sum(abs(p["x"] - 7) < 2 and abs(p["y"]) < 2 for p in later)
-    assert near >= 6  # a random point lands there 16% of the time
+    assert near >= 8  # a random point lands there 16% of the time
 
 
 def test_same_seed_same_points():
@@ -139,5 +139,6 @@ def test_failed_trials_steer_the_search_away_from_where_trials_fail():
         study.run().wait(60)
         later = sorted(study.trials, key=lambda t: t.number)[20:]
         assert len(later) == 40 and study.end_reason != "error"
-        # hidden from the model, 21 to 30 of these 40 failed: an unexplored region looks promising
-        assert sum(t.state == "failed" for t in later) <= 15
+        # told, 12 to 14 of these 40 fail; hidden from the model, 24 to 32 did (seeds 0-5): a
+        # region the model knows nothing of looks promising
+        assert sum(t.state == "failed" for t in later) <= 18
