@@ -9,6 +9,7 @@ the data here on its own. No matplotlib, no widgets.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,17 +28,22 @@ MAX_CURVES = 40
 
 @dataclass
 class History:
-    """The ended trials as columns, appended to as trials end (never rebuilt)."""
+    """The ended trials as columns, appended to as trials end (never rebuilt).
 
-    numbers: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)  # NaN where there is no value
+    Numbers are kept in typed arrays (8 bytes each, not a Python object each) and
+    each trial's raw params by reference: a dashboard of a long study holds little
+    more than the study itself.
+    """
+
+    numbers: array[int] = field(default_factory=lambda: array("q"))
+    values: array[float] = field(default_factory=lambda: array("d"))  # NaN where there is no value
     states: list[str] = field(default_factory=list)
-    raws: list[dict[str, Any]] = field(default_factory=list)
+    raws: list[dict[str, Any]] = field(default_factory=list)  # the trials' own dicts, not copies
     reports: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {COMPLETE: 0, FAILED: 0, PRUNED: 0})
     #: per dimension key, the positions (in the columns above) of trials that had it, and its values
-    positions: dict[str, list[int]] = field(default_factory=dict)
-    params: dict[str, list[float]] = field(default_factory=dict)
+    positions: dict[str, array[int]] = field(default_factory=dict)
+    params: dict[str, array[float]] = field(default_factory=dict)
 
     @property
     def touched(self) -> dict[str, int]:
@@ -50,12 +56,14 @@ class History:
         value = trial.value
         self.values.append(float(value) if value is not None and trial.state != FAILED else math.nan)
         self.states.append(trial.state)
-        raw = dict(getattr(trial, "raw", None) or {})
+        raw = getattr(trial, "raw", None) or {}
         self.raws.append(raw)
         at = len(self.numbers) - 1
         for key, v in raw.items():
-            self.positions.setdefault(key, []).append(at)
-            self.params.setdefault(key, []).append(float(v))
+            if key not in self.positions:
+                self.positions[key], self.params[key] = array("q"), array("d")
+            self.positions[key].append(at)
+            self.params[key].append(float(v))
         reports = list(getattr(trial, "reports", None) or [])
         if reports:
             self.reports[int(trial.number)] = reports
