@@ -34,7 +34,7 @@ from .space import Space, zoom
 SAME_FAILURE_LIMIT = 3
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per trial: a long study keeps thousands
 class Trial:
     """One ended trial, as users see it (``raw`` is the search's view of its point)."""
 
