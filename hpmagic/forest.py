@@ -6,12 +6,13 @@ what the importance panel needs and no more: least-squares CART trees on
 bootstrap samples, every feature tried at every split, at least
 :data:`MIN_LEAF` distinct rows per leaf and at most :data:`MAX_DEPTH` levels.
 
-Speed comes from growing all trees together, one level at a time: per feature,
-the rows of every open node are kept sorted (by node, then value), so one
-cumulative sum per feature scores every split of every node at once. The trees
-are flat node arrays; :meth:`Forest.mean_prediction` averages them over a set of
-rows with some columns set to each of several values without predicting every
-combination.
+Speed comes from growing a batch of trees together, one level at a time: per
+feature, the rows of every open node are kept sorted (by node, then value), so
+one cumulative sum per feature scores every split of every node at once. The
+trees are flat node arrays; :meth:`Forest.mean_prediction` averages them over a
+set of rows with some columns set to each of several values without predicting
+every combination. Work arrays are bounded (:data:`ENTRIES`, :data:`WALKS`), so
+a fit on 1000 rows needs a few MB at most: the kernel's peak memory counts.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Forest:
     feature: np.ndarray  # the column a node splits on; -1 at a leaf
     threshold: np.ndarray  # a row goes left when its value is <= this
     left: np.ndarray
-    right: np.ndarray  # always left + 1 (mean_prediction counts on it)
+    right: np.ndarray  # left + 1 at every split (mean_prediction counts on it)
     value: np.ndarray  # the mean target of the node's bootstrap rows
 
     def depth(self) -> int:
@@ -110,8 +111,8 @@ class Forest:
         byte_sums = np.zeros((4, 256))
         # trees a few at a time: a walk may split into one per grid row, and this bounds their number
         chunk = max(1, WALKS // (len(background) * n_grid))
-        for first in range(0, len(self.roots), chunk):
-            roots = self.roots[first : first + chunk]
+        for begin in range(0, len(self.roots), chunk):
+            roots = self.roots[begin : begin + chunk]
             node = np.repeat(roots, len(background))
             at = np.tile(offsets, len(roots))
             mask = np.full(len(node), all_rows, dtype=np.uint32)
@@ -153,6 +154,8 @@ def fit_forest(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, p = X.shape
+    if n_trees < 1 or n < 1 or len(y) != n:
+        raise ValueError(f"fit_forest needs trees, rows and one target per row: {n_trees}, {n}, {len(y)}")
     # each feature's distinct values, and each row's rank among them
     ranks = np.empty((p, n), dtype=np.int64)
     uniques = []
