@@ -242,7 +242,7 @@ def displays_as_text() -> Iterator[None]:
 
 def load(ipython: Any) -> None:
     context.add_trial_hook(displays_as_text)
-    preload()  # hyperopt imports in the background, so the first %%tune starts its trials sooner
+    preload()  # the search's imports in the background, so the first %%tune starts its trials sooner
     context.install_router()  # now, so logging handlers made later write through it
     ipython.register_magics(TuneMagics)
     ipython.user_ns.setdefault("tune", tune)

@@ -67,11 +67,13 @@ ALGOS = ("tpe", "rand", "anneal", "grid")
 
 
 def preload() -> threading.Thread:
-    """Import hyperopt in a background thread (about a second, mostly scipy.stats).
+    """Import what the default search needs (scipy.special) in a background thread.
 
     For the extension's load hook, so the first ``%%tune`` cell does not wait for it.
+    hyperopt (about a second, mostly scipy.stats) is left to the runs that use it:
+    ``--algo rand|anneal`` and TPE on spaces with conditional dimensions.
     """
-    thread = threading.Thread(target=lambda: __import__("hyperopt.tpe"), name="hpmagic:preload", daemon=True)
+    thread = threading.Thread(target=lambda: __import__("scipy.special"), name="hpmagic:preload", daemon=True)
     thread.start()
     return thread
 
@@ -148,17 +150,19 @@ class Search:
         rng: np.random.Generator | None = None,
         history: Iterable[tuple[int, dict[str, Any], float]] = (),
     ) -> None:
-        from hyperopt import Domain
-
         self.space = space
         self.algo_name = algo
         self._rng = rng if rng is not None else np.random.default_rng()
-        self._domain = Domain(lambda _: 0.0, space.to_hyperopt())
-        self._settings = tpe_settings(len(self._domain.params))
-        # flat spaces: hpmagic's joint TPE; conditional ones: hyperopt's, one dimension at a time
+        # flat spaces: hpmagic's joint TPE, which needs no hyperopt (about 55 MB of imports);
+        # conditional ones: hyperopt's TPE, one dimension at a time
         self._joint = (
             JointTPE(space, **JOINT_SETTINGS) if algo == "tpe" and USE_JOINT_TPE and supports(space) else None
         )
+        if self._joint is None and algo in ("tpe", "rand", "anneal"):
+            from hyperopt import Domain
+
+            self._domain = Domain(lambda _: 0.0, space.to_hyperopt())
+            self._settings = tpe_settings(len(self._domain.params))
         if algo == "tpe":
             if self._joint is None:
                 self._observed = _Observed(self._domain.params)

@@ -382,7 +382,7 @@ class Study:
 
     def _loop(self, n: int) -> None:
         executor = self._executor_started()
-        self._search_for_ask()  # loads hyperopt now, so --timeout measures trials, not imports
+        self._search_for_ask()  # imports what the search needs now, so --timeout measures trials
         started = time.monotonic()
         inflight: dict[Future[TrialOutcome], tuple[int, dict[str, Any]]] = {}
         first_errors: list[str | None] = []

@@ -4,6 +4,8 @@ that learns how parameters go together (which hyperopt's one-dimension-at-a-time
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 
@@ -142,3 +144,24 @@ def test_failed_trials_steer_the_search_away_from_where_trials_fail():
         # told, 12 to 14 of these 40 fail; hidden from the model, 24 to 32 did (seeds 0-5): a
         # region the model knows nothing of looks promising
         assert sum(t.state == "failed" for t in later) <= 18
+
+
+def _imports_hyperopt(cell: str, algo: str = "tpe") -> bool:
+    """Whether a fresh process running ``cell`` as a study ends up importing hyperopt."""
+    code = (
+        "import sys\nfrom hpmagic import Options, create_study\n"
+        f"s = create_study({cell!r}, {{}}, Options(store=None, seed=1, max_evals=12, algo={algo!r}))\n"
+        "s.run().wait(120)\nassert len(s.trials) >= 10 and s.end_reason != 'error', s.message\n"
+        "print('hyperopt' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip() == "True"
+
+
+def test_hyperopt_is_imported_only_by_the_runs_that_use_it():
+    flat = "x = tune.uniform(0, 1)\nc = tune.choice(['a', 'b'])\nx"
+    assert not _imports_hyperopt(flat)
+    assert not _imports_hyperopt(flat, "grid")
+    assert _imports_hyperopt(flat, "rand")
+    assert _imports_hyperopt("m = tune.choice([{'a': tune.uniform(0, 1)}, {'b': tune.int(1, 3)}])\n0")
