@@ -151,6 +151,12 @@ def levy4(x1: float, x2: float, x3: float, x4: float) -> float:
     return float(term1 + mid + last)
 
 
+def styblinski_tang4(x1: float, x2: float, x3: float, x4: float) -> float:
+    """Styblinski-Tang in 4 dimensions on [-5, 5]^4; minimum -156.66466 at x_i = -2.903534."""
+    x = np.array([x1, x2, x3, x4])
+    return float(0.5 * np.sum(x**4 - 16 * x**2 + 5 * x))
+
+
 _DIGITS: Any = None
 
 
@@ -193,6 +199,9 @@ PROBLEMS: dict[str, Problem] = {
         "Hartmann-6 (6-d)", tuple(Dim(f"x{i}", 0, 1) for i in range(1, 7)), hartmann6, -3.32237
     ),
     "levy4": Problem("Levy (4-d)", tuple(Dim(f"x{i}", -10, 10) for i in range(1, 5)), levy4, 0.0),
+    "styblinski4": Problem(
+        "Styblinski-Tang (4-d)", tuple(Dim(f"x{i}", -5, 5) for i in range(1, 5)), styblinski_tang4, -156.66466
+    ),
     "svc": Problem(
         "SVC on digits (3-fold CV error)",
         (Dim("C", 1e-2, 1e3, log=True), Dim("gamma", 1e-5, 1.0, log=True)),

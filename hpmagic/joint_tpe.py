@@ -102,6 +102,7 @@ class JointTPE:
         min_bandwidth: float = 0.005,
         cat_smoothing: float = 0.2,
         max_good: int = 25,
+        anneal: float = 0.0,
         **_ignored: Any,
     ) -> None:
         if not supports(space):
@@ -117,6 +118,7 @@ class JointTPE:
         self.min_bandwidth = min_bandwidth
         self.cat_smoothing = cat_smoothing
         self.max_good = max_good
+        self.anneal = anneal
         self._points = np.empty((64, len(self.axes)))
         self._losses: list[float] = []
         self._design: list[np.ndarray] | None = None
@@ -153,8 +155,8 @@ class JointTPE:
             return self._latin_hypercube(1, rng)[0]
         order = np.argsort(losses, kind="stable")  # failures last, among the rest
         n_good = min(self.n_good(len(losses)), n_ok)
-        good = _Mixture(self, points[order[:n_good]])
-        rest = _Mixture(self, points[order[n_good:]])
+        good = _Mixture(self, points[order[:n_good]], len(losses))
+        rest = _Mixture(self, points[order[n_good:]], len(losses))
         candidates = good.sample(self.n_candidates, rng)
         score = good.log_pdf(candidates) - rest.log_pdf(candidates)
         return candidates[int(np.argmax(score))]
@@ -175,12 +177,13 @@ class JointTPE:
 class _Mixture:
     """A uniform prior plus one kernel per trial, over all dimensions jointly."""
 
-    def __init__(self, model: JointTPE, points: np.ndarray) -> None:
+    def __init__(self, model: JointTPE, points: np.ndarray, n: int) -> None:
         self.model = model
         self.points = points
-        # Scott's rule: kernels narrow as trials fill the cube
-        n_numeric = int(model.numeric.sum())
-        sigma = model.bandwidth * (len(points) + 1) ** (-1.0 / (n_numeric + 4))
+        if model.anneal:  # coarse to fine: wide kernels at first, narrowing as the study grows
+            sigma = model.bandwidth * ((n + 1) / (model.n_startup + 1)) ** -model.anneal
+        else:  # Scott's rule on this mixture's own trials
+            sigma = model.bandwidth * (len(points) + 1) ** (-1.0 / (int(model.numeric.sum()) + 4))
         self.sigma = max(sigma, model.min_bandwidth)
         weights = np.concatenate([[model.prior_weight], np.ones(len(points))])  # the prior first
         self.weights = weights / weights.sum()
