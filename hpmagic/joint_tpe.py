@@ -10,9 +10,12 @@ the others' g(x) is proposed (TPE's expected improvement grows with l/g).
 
 Numbers live on the unit interval (log scales in logarithms; an integer or a
 quantised value as the continuous range its rounding covers); a choice is its
-option's position. Kernels are normals truncated to [0, 1] whose width shrinks
-with the number of trials (Scott's rule), and for a choice a distribution that
-keeps the trial's option with probability ``1 - cat_smoothing``. Both mixtures
+option's position. Kernels are normals truncated to [0, 1], and for a choice a
+distribution that keeps the trial's option with probability ``1 - cat_smoothing``.
+Kernel widths anneal: wide after the start-up, so good trials in different basins
+reach each other, and narrowing as the study grows, so the best region is then
+searched finely (``bandwidth`` × ((n + 1) / (start-up + 1)) ^ −``anneal`` with n
+trials; ``anneal=0`` instead uses Scott's rule on each mixture's own size). Both mixtures
 carry a uniform prior component of weight ``prior_weight`` (a trial weighs 1),
 so no region's density ever reaches zero.
 
@@ -95,14 +98,14 @@ class JointTPE:
         space: Space,
         *,
         n_startup_jobs: int = 5,
-        gamma: float = 0.5,
+        gamma: float = 0.35,
         n_EI_candidates: int = 24,
-        prior_weight: float = 1.0,
-        bandwidth: float = 0.05,
+        prior_weight: float = 0.5,
+        bandwidth: float = 0.2,
         min_bandwidth: float = 0.005,
         cat_smoothing: float = 0.2,
         max_good: int = 25,
-        anneal: float = 0.0,
+        anneal: float = 0.7,
         **_ignored: Any,
     ) -> None:
         if not supports(space):

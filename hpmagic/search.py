@@ -22,14 +22,16 @@ from .space import Space
 
 #: settings of hpmagic's joint TPE (flat spaces, :class:`~hpmagic.joint_tpe.JointTPE`), chosen by
 #: measurement (benchmarks/tune_defaults.py): 5 start-up points, then the best of 24 candidates;
-#: gamma 0.5 models the best 4 of 50 trials as good (ceil(gamma * sqrt(n)), at most 25); kernels
-#: 0.05 of each range wide before Scott's shrinking; the prior weighs as much as one trial
+#: gamma 0.35 models the best 3 of 50 trials as good (ceil(gamma * sqrt(n)), at most 25); the
+#: prior weighs half a trial; kernels 0.2 of each range wide after the start-up, narrowing as
+#: ((n + 1) / 6) ** -0.7 with n trials (0.045 at 50, 0.028 at 100, the 0.005 floor near 1200)
 JOINT_SETTINGS: dict[str, Any] = {
     "n_startup_jobs": 5,
     "n_EI_candidates": 24,
-    "gamma": 0.5,
-    "prior_weight": 1.0,
-    "bandwidth": 0.05,
+    "gamma": 0.35,
+    "prior_weight": 0.5,
+    "bandwidth": 0.2,
+    "anneal": 0.7,
 }
 
 #: False: hyperopt's TPE on every space (for benchmarks that compare the two)

@@ -141,9 +141,9 @@ def test_failed_trials_steer_the_search_away_from_where_trials_fail():
         study.run().wait(60)
         later = sorted(study.trials, key=lambda t: t.number)[20:]
         assert len(later) == 40 and study.end_reason != "error"
-        # told, 12 to 14 of these 40 fail; hidden from the model, 24 to 32 did (seeds 0-5): a
+        # told, 6 to 10 of these 40 fail; hidden from the model, 23 to 31 did (seeds 0-5): a
         # region the model knows nothing of looks promising
-        assert sum(t.state == "failed" for t in later) <= 18
+        assert sum(t.state == "failed" for t in later) <= 16
 
 
 def _imports_hyperopt(cell: str, algo: str = "tpe") -> bool:
