@@ -1,10 +1,13 @@
-"""Asking hyperopt for points and telling it results, without ``fmin``.
+"""Asking the search algorithm for points and telling it results, one trial at a time.
 
-Driving hyperopt's suggest functions directly gives what ``fmin`` hides: trials
-that end in any order (parallel), a stop between any two trials, warm starts
-from earlier trials (a resumed or refined study), and failed trials kept out of
-the model. Only finished trials with a loss are shown to hyperopt; a trial being
-asked for gets its own id, and hyperopt never sees unfinished documents.
+``--algo tpe`` on a flat space is hpmagic's joint TPE (:mod:`hpmagic.joint_tpe`);
+with conditional dimensions it is hyperopt's TPE, and ``rand``/``anneal`` are
+hyperopt's too. Driving hyperopt's suggest functions directly, not through
+``fmin``, gives what ``fmin`` hides: trials that end in any order (parallel), a
+stop between any two trials, warm starts from earlier trials (a resumed or
+refined study), and failed trials kept out of the model. Only finished trials
+with a loss are shown to hyperopt; a trial being asked for gets its own id, and
+hyperopt never sees unfinished documents.
 """
 
 from __future__ import annotations
