@@ -32,6 +32,8 @@ from .space import Space, zoom
 
 #: the first trials of a run failing alike stop it: a typo must not burn the whole budget
 SAME_FAILURE_LIMIT = 3
+#: seconds the run loop holds on before it lets other threads run (see Study._loop)
+YIELD_EVERY = 0.0005
 
 
 @dataclass(slots=True)  # no __dict__ per trial: a long study keeps thousands
@@ -387,6 +389,7 @@ class Study:
         inflight: dict[Future[TrialOutcome], tuple[int, dict[str, Any]]] = {}
         first_errors: list[str | None] = []
         since_best = 0
+        yielded = time.monotonic()
         while True:
             while len(inflight) < executor.slots and self.n_started < n and not self._stop.is_set():
                 if self.options.timeout is not None and time.monotonic() - started >= self.options.timeout:
@@ -434,6 +437,11 @@ class Study:
                 since_best = 0 if self.best_trial is trial else since_best + 1
                 if self.options.early_stop and since_best >= self.options.early_stop and self.best_trial:
                     self._end("early-stop", f"no improvement in {since_best} trials")
+            if time.monotonic() - yielded > YIELD_EVERY:
+                # let the kernel's own threads run: trials that never release the GIL would otherwise
+                # keep a cell typed meanwhile waiting out the interpreter's switch interval again and again
+                time.sleep(0)
+                yielded = time.monotonic()
 
     def _end(self, reason: str, message: str) -> None:
         with self._lock:
