@@ -199,7 +199,11 @@ def _cell_traceback(exc: BaseException) -> list[str]:
 
 
 class Executor(Protocol):
-    """Where trials run. ``slots`` trials may be in flight at once."""
+    """Where trials run. ``slots`` trials may run at once.
+
+    An executor that queues work itself may also have an ``ahead`` attribute: that many
+    more trials are submitted, to wait there for a free slot (see ``DaskExecutor``).
+    """
 
     slots: int
 

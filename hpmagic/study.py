@@ -391,7 +391,11 @@ class Study:
         since_best = 0
         yielded = time.monotonic()
         while True:
-            while len(inflight) < executor.slots and self.n_started < n and not self._stop.is_set():
+            while (
+                len(inflight) < executor.slots + getattr(executor, "ahead", 0)
+                and self.n_started < n
+                and not self._stop.is_set()
+            ):
                 if self.options.timeout is not None and time.monotonic() - started >= self.options.timeout:
                     self._end("timeout", f"timeout of {self.options.timeout:g}s reached")
                     break

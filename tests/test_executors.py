@@ -309,10 +309,13 @@ def test_dask_study_runs_one_trial_per_worker_thread(cluster):
     options = Options(max_evals=8, dask=cluster.scheduler_address, store=None, seed=1)
     study = create_study(src, user_namespace(offset=1.0), options)
     try:
-        assert study._executor.slots == 2
+        assert study._executor.slots == 2 and study._executor.ahead == 1
         study.run().wait(120)
         trials = study.trials
         assert [t.state for t in trials] == [COMPLETE] * 8, [t.error for t in trials]
+        # one trial waits at the scheduler ahead of time, yet never more run than worker threads
+        for t in trials:
+            assert sum(o.started < t.started < o.ended for o in trials if o is not t) <= 1
         for t in trials:
             assert t.output == f"x is {t.params['x']}\n"
         assert len({t.extras["pid"] for t in trials}) == 2
@@ -349,7 +352,7 @@ def test_dask_parallel_option_sets_trials_in_flight(cluster):
     executor = DaskExecutor(cluster.scheduler_address, parallel=3)
     executor.start(parse(MODES), {})
     try:
-        assert executor.slots == 3
+        assert executor.slots == 3 and executor.ahead == 0  # --parallel N: N at once, none ahead
     finally:
         executor.close()
 
