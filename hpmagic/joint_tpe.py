@@ -169,8 +169,9 @@ class JointTPE:
         for j in range(len(self.axes)):
             if self.numeric[j]:
                 out[:, j] = (rng.permutation(k) + rng.random(k)) / k
-            else:  # options in turn, shuffled
-                out[:, j] = rng.permutation(np.arange(k) % self.n_options[j])
+            else:  # options in turn from a shuffled order: each once before any twice
+                order = rng.permutation(self.n_options[j])
+                out[:, j] = rng.permutation(order[np.arange(k) % self.n_options[j]])
         return out
 
     def _decode(self, u: np.ndarray) -> dict[str, Any]:

@@ -165,3 +165,19 @@ def test_hyperopt_is_imported_only_by_the_runs_that_use_it():
     assert not _imports_hyperopt(flat, "grid")
     assert _imports_hyperopt(flat, "rand")
     assert _imports_hyperopt("m = tune.choice([{'a': tune.uniform(0, 1)}, {'b': tune.int(1, 3)}])\n0")
+
+
+def test_every_option_can_start_even_with_fewer_start_up_points_than_options():
+    space = build("c = tune.choice(list(range(8)))\nx = tune.uniform(0, 1)\nx")
+    firsts: set[int] = set()
+    for seed in range(30):
+        model = JointTPE(space, **JOINT_SETTINGS)
+        rng = np.random.default_rng(seed)
+        start = [model.ask(rng)["c"] for _ in range(JOINT_SETTINGS["n_startup_jobs"])]
+        assert len(set(start)) == len(start)  # no option twice while others wait
+        firsts.update(start)
+    assert firsts == set(range(8))
+    # past the design (trials still running), single draws cover every option too
+    model = JointTPE(space, **JOINT_SETTINGS)
+    singles = {int(model._latin_hypercube(1, np.random.default_rng(s))[0, 0]) for s in range(200)}
+    assert singles == set(range(8))
