@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from hpmagic.store import Store
@@ -57,7 +55,12 @@ def test_drag_a_slider_and_continue(lab, new_page):
         " && document.querySelector('.hpmagic-dash .hpmagic-title').innerText.includes('completed')",
         timeout=120_000,
     )
-    assert re.search(r"\d+ of 32 trials inside", page.inner_text(".hpmagic-dash .hpmagic-sliders-status"))
+    # the controls are an observer of their own, refreshed on their own throttle: they follow shortly
+    page.wait_for_function(
+        "() => /\\d+ of 32 trials inside/.test("
+        "document.querySelector('.hpmagic-dash .hpmagic-sliders-status').innerText)",
+        timeout=15_000,
+    )
     # every trial is in the store: the first 12 as they were, the 20 after the drag inside the new range
     store = Store(str(lab.root / ".hpmagic" / "studies.db"))
     try:
