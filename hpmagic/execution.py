@@ -199,13 +199,12 @@ def _cell_traceback(exc: BaseException) -> list[str]:
 
 
 class Executor(Protocol):
-    """Where trials run. ``slots`` trials may run at once.
-
-    An executor that queues work itself may also have an ``ahead`` attribute: that many
-    more trials are submitted, to wait there for a free slot (see ``DaskExecutor``).
+    """Where trials run. ``slots`` trials may run at once; ``ahead`` more are submitted
+    to wait for a free slot where the executor queues work itself (see ``DaskExecutor``).
     """
 
     slots: int
+    ahead: int
 
     def start(self, program: Program, snapshot: dict[str, Any]) -> None: ...
 
@@ -220,6 +219,7 @@ class SerialExecutor:
     """Runs each trial in the calling (study) thread, one at a time."""
 
     slots = 1
+    ahead = 0
 
     def __init__(self) -> None:
         self._program: Program | None = None

@@ -233,6 +233,7 @@ class ProcessExecutor:
         if processes < 1:
             raise ValueError(f"a process executor needs at least 1 process, got {processes}")
         self.slots = processes
+        self.ahead = 0  # a job waiting in our queue would start no sooner than one asked for then
         self._ctx = multiprocessing.get_context("spawn")
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()

@@ -142,10 +142,11 @@ class _Observed:
 
 
 class Search:
-    """hyperopt over one :class:`Space`, warm-started from ``history``.
+    """The search over one :class:`Space`, warm-started from ``history``.
 
-    ``history`` holds ``(number, raw params, loss)`` of earlier trials; those that
-    are not points of this space are left out (they stay in the study).
+    ``history`` holds ``(number, raw params, loss)`` of earlier trials, with a loss of
+    None for a failed one; those that are not points of this space are left out (they
+    stay in the study).
     """
 
     def __init__(
@@ -153,7 +154,7 @@ class Search:
         space: Space,
         algo: str = "tpe",
         rng: np.random.Generator | None = None,
-        history: Iterable[tuple[int, dict[str, Any], float]] = (),
+        history: Iterable[tuple[int, dict[str, Any], float | None]] = (),
     ) -> None:
         self.space = space
         self.algo_name = algo
@@ -176,7 +177,7 @@ class Search:
             self._algo = _algo(algo)
             self._trials = _trials_class()()
         self._told: list[int] = []  # numbers of the trials shown to the search, in telling order
-        for number, raw, loss in history:  # a loss of None: the trial failed
+        for number, raw, loss in history:
             self.tell(number, raw, loss, failed=loss is None)
 
     @property

@@ -392,7 +392,7 @@ class Study:
         yielded = time.monotonic()
         while True:
             while (
-                len(inflight) < executor.slots + getattr(executor, "ahead", 0)
+                len(inflight) < executor.slots + executor.ahead
                 and self.n_started < n
                 and not self._stop.is_set()
             ):
