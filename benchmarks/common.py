@@ -10,12 +10,13 @@ here do not know their budget, so that is the same as a run of k evaluations.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -319,6 +320,28 @@ SEARCHERS: dict[str, Callable[[Problem, int, int], list[float]]] = {
 
 def best_at(trace: Sequence[float], k: int) -> float:
     return float(min(trace[:k]))
+
+
+@contextlib.contextmanager
+def tpe_settings(settings: dict[str, Any], hyperopt: bool = False) -> Iterator[None]:
+    """hpmagic's TPE settings replaced for the duration (restored after).
+
+    ``hyperopt``: the settings are hyperopt's TPE's, and the joint estimator is off
+    (hyperopt's TPE on every space).
+    """
+    from hpmagic import search
+
+    target = search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS
+    new, saved, joint = dict(settings), dict(target), search.USE_JOINT_TPE  # settings may be target
+    target.clear()
+    target.update(new)
+    search.USE_JOINT_TPE = not hyperopt
+    try:
+        yield
+    finally:
+        target.clear()
+        target.update(saved)
+        search.USE_JOINT_TPE = joint
 
 
 def get_flag(argv: Sequence[str] | None, flag: str) -> bool:

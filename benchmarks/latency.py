@@ -17,6 +17,7 @@ three; the figure is the median over R suggestions at N = 100, 1000, 2000.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import statistics
 import time
@@ -65,18 +66,14 @@ def interleaved(fns: dict[str, Callable[[int], Any]], repeats: int) -> dict[str,
 def hpmagic_ask(points: list[tuple[dict[str, float], float]], joint: bool = True) -> Callable[[int], Any]:
     """hpmagic's ask on the Branin space; ``joint=False``: as it drives hyperopt's TPE."""
     from hpmagic import create_study, tune
-    from hpmagic import search as search_module
     from hpmagic.options import Options
-    from hpmagic.search import Search
+    from hpmagic.search import TPE_SETTINGS, Search
 
     study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
     space = study.search_space
     keys = {d.label: d.key for d in space.dims}
-    saved, search_module.USE_JOINT_TPE = search_module.USE_JOINT_TPE, joint
-    try:
+    with common.tpe_settings(TPE_SETTINGS, hyperopt=True) if not joint else contextlib.nullcontext():
         search = Search(space, "tpe", np.random.default_rng(0))
-    finally:
-        search_module.USE_JOINT_TPE = saved
     for number, (p, loss) in enumerate(points):
         search.tell(number, {keys[k]: v for k, v in p.items()}, loss)
     n = len(points)

@@ -84,6 +84,13 @@ def tune_cell(n: int, store: str, algo: str, seed: int, body: str = SPACE_CELL, 
     return f"%%tune {flags}\n{body}"
 
 
+def expect_trials(kernel: Kernel, n: int) -> None:
+    """The last %%tune cell's study (its output, ``_``) ended with ``n`` trials, or the figure is void."""
+    ended = kernel.value("len(_.trials)")
+    if ended != n:
+        raise RuntimeError(f"%%tune ended with {ended} trials, expected {n}")
+
+
 def first_trial_delay(kernel: Kernel, store: str, marker: str, seed: int) -> float:
     """Seconds from sending a %%tune cell to its first trial starting."""
     if os.path.exists(marker):
@@ -132,9 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             rows: list[list[Any]] = []
             for algo in ("tpe", "rand"):
                 ours = timed(kernel, tune_cell(n, store, algo, seed=3))
-                check = kernel.value("len(_.trials)")
-                if check != n:
-                    raise RuntimeError(f"%%tune ended with {check} trials, expected {n}")
+                expect_trials(kernel, n)
                 raw = timed(
                     kernel,
                     f"_fmin(lambda p: p['x1'] + p['x2'], _space, algo=_algos[{algo!r}], max_evals={n}, "
@@ -162,9 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 timed(kernel, "%load_ext hpmagic")
                 before = vm_rss_mb(kernel.pid)
                 seconds = timed(kernel, tune_cell(n_memory, store + f".{algo}.mem", algo, seed=4))
-                check = kernel.value("len(_.trials)")
-                if check != n_memory:
-                    raise RuntimeError(f"%%tune ended with {check} trials, expected {n_memory}")
+                expect_trials(kernel, n_memory)
                 hyperopt = kernel.value("'hyperopt' in __import__('sys').modules")
                 memory_rows.append(
                     [algo, n_memory, "yes" if hyperopt else "no", before, vm_hwm_mb(kernel.pid), seconds]

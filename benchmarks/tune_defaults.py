@@ -28,9 +28,8 @@ dimensions, with the joint estimator switched off for the run.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -45,27 +44,6 @@ CHECK_ON = ("levy4", "styblinski4", "svc")
 BUDGETS = (50, 100)
 
 
-@contextlib.contextmanager
-def tpe_settings(settings: dict[str, Any], hyperopt: bool = False) -> Iterator[None]:
-    """hpmagic's TPE settings replaced for the duration (restored after).
-
-    ``hyperopt``: the settings are hyperopt's TPE's, and the joint estimator is off.
-    """
-    from hpmagic import search
-
-    target = search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS
-    saved, joint = dict(target), search.USE_JOINT_TPE
-    target.clear()
-    target.update(settings)
-    search.USE_JOINT_TPE = not hyperopt
-    try:
-        yield
-    finally:
-        target.clear()
-        target.update(saved)
-        search.USE_JOINT_TPE = joint
-
-
 def regrets(traces: list[list[float]], problem: common.Problem, k: int) -> np.ndarray:
     opt = problem.optimum if problem.optimum is not None else 0.0
     return np.array([common.best_at(t, k) - opt for t in traces])
@@ -77,7 +55,7 @@ def run_many(fn: Any, problem: common.Problem, n: int, seeds: Sequence[int]) -> 
 
 def hpmagic_with(settings: dict[str, Any], hyperopt: bool = False) -> Any:
     def run(problem: common.Problem, n: int, seed: int) -> list[float]:
-        with tpe_settings(settings, hyperopt):
+        with common.tpe_settings(settings, hyperopt):
             return common.run_hpmagic(problem, n, seed)
 
     return run
