@@ -22,17 +22,21 @@ BLUE, ORANGE, RED, GREY, GREEN = "#4c72b0", "#dd8452", "#c44e52", "#8c8c8c", "#5
 FONT = 8
 
 
-def _figure(width: float, height: float) -> Figure:
+def _axes(width: float, height: float) -> tuple[Figure, Any]:
+    """A figure on the Agg canvas (never pyplot: plots are drawn off the main thread) and its styled axes."""
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
-    return fig
-
-
-def _style(ax: Any) -> None:
+    ax = fig.add_subplot(1, 1, 1)
     ax.tick_params(labelsize=FONT - 1, length=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(True, alpha=0.25, linewidth=0.6)
+    return fig, ax
+
+
+def _shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _margins(
@@ -74,9 +78,7 @@ def _empty(ax: Any, text: str, keep_x: bool = False) -> None:
 
 def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) -> bytes:
     """Each trial's value (dots), the best so far (a step line), failed trials as ticks."""
-    fig = _figure(width, height)
-    ax = fig.add_subplot(1, 1, 1)
-    _style(ax)
+    fig, ax = _axes(width, height)
     if data.n == 0:
         _empty(ax, "no trials yet")
     else:
@@ -131,9 +133,7 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
 
 def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) -> bytes:
     """The objective against one parameter; log axis for log dimensions, categories for choices."""
-    fig = _figure(width, height)
-    ax = fig.add_subplot(1, 1, 1)
-    _style(ax)
+    fig, ax = _axes(width, height)
     if data.n == 0 and not data.failed_x.size:
         _empty(ax, "no trials yet")
     else:
@@ -152,7 +152,7 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
         if data.n == 0:
             _empty(ax, "no complete trial yet", keep_x=True)
         if data.kind == "choice":
-            labels = [c if len(c) <= 14 else c[:13] + "…" for c in data.categories]
+            labels = [_shorten(c, 14) for c in data.categories]
             tilt = len(labels) > 3 or sum(map(len, labels)) > 24
             ax.set_xticks(range(len(labels)))
             ax.set_xticklabels(labels, rotation=25 if tilt else 0, ha="right" if tilt else "center")
@@ -174,10 +174,8 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
 def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: float | None = None) -> bytes:
     """Horizontal bars: the share of the objective's variation each parameter explains."""
     height = height or max(1.2, 0.28 * len(bars) + 0.6)
-    fig = _figure(width, height)
-    ax = fig.add_subplot(1, 1, 1)
-    _style(ax)
-    labels = [label if len(label) <= 18 else label[:17] + "…" for label, _ in bars][::-1]
+    fig, ax = _axes(width, height)
+    labels = [_shorten(label, 18) for label, _ in bars][::-1]
     shares = [share for _, share in bars][::-1]
     ax.barh(range(len(bars)), shares, color=BLUE, height=0.6)
     ax.set_yticks(range(len(bars)))
@@ -191,9 +189,7 @@ def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: fl
 
 def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
     """Intermediate reports of each trial against their step; pruned ones in grey."""
-    fig = _figure(width, height)
-    ax = fig.add_subplot(1, 1, 1)
-    _style(ax)
+    fig, ax = _axes(width, height)
     for _, steps, vals, state in data.curves:
         pruned = state == "pruned"
         ax.plot(
