@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .execution import COMPLETE, FAILED, PRUNED
+from .plotdata import shorten
 from .study import Study, Trial
 
 REFRESH_INTERVAL = 0.1  # seconds: at most ~10 updates a second
@@ -117,8 +118,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 def _one_line(text: str | None, limit: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(" ".join((text or "").split()), limit)
 
 
 def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:

@@ -188,11 +188,15 @@ class DimensionData:
     n: int
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, an ellipsis marking a cut (labels, options, errors)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def option_label(option: Any, limit: int = 24) -> str:
     """A short text for a choice option (its literal, or its source text shortened)."""
     text = option if isinstance(option, str) else repr(option)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(" ".join(text.split()), limit)
 
 
 def jitter(numbers: np.ndarray, width: float = 0.3) -> np.ndarray:

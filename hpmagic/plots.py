@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .plotdata import Convergence, Curves, DimensionData
+from .plotdata import Convergence, Curves, DimensionData, shorten
 
 DPI = 96
 BLUE, ORANGE, RED, GREY, GREEN = "#4c72b0", "#dd8452", "#c44e52", "#8c8c8c", "#55a868"
@@ -32,11 +32,6 @@ def _axes(width: float, height: float) -> tuple[Figure, Any]:
         ax.spines[side].set_visible(False)
     ax.grid(True, alpha=0.25, linewidth=0.6)
     return fig, ax
-
-
-def _shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, an ellipsis marking a cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _margins(
@@ -152,7 +147,7 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
         if data.n == 0:
             _empty(ax, "no complete trial yet", keep_x=True)
         if data.kind == "choice":
-            labels = [_shorten(c, 14) for c in data.categories]
+            labels = [shorten(c, 14) for c in data.categories]
             tilt = len(labels) > 3 or sum(map(len, labels)) > 24
             ax.set_xticks(range(len(labels)))
             ax.set_xticklabels(labels, rotation=25 if tilt else 0, ha="right" if tilt else "center")
@@ -175,7 +170,7 @@ def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: fl
     """Horizontal bars: the share of the objective's variation each parameter explains."""
     height = height or max(1.2, 0.28 * len(bars) + 0.6)
     fig, ax = _axes(width, height)
-    labels = [_shorten(label, 18) for label, _ in bars][::-1]
+    labels = [shorten(label, 18) for label, _ in bars][::-1]
     shares = [share for _, share in bars][::-1]
     ax.barh(range(len(bars)), shares, color=BLUE, height=0.6)
     ax.set_yticks(range(len(bars)))

@@ -33,6 +33,7 @@ from typing import Any
 import ipywidgets as w
 
 from .execution import COMPLETE
+from .plotdata import shorten
 from .space import Dimension, Space, SpaceError
 from .study import Study, Trial
 
@@ -301,7 +302,7 @@ class ChoiceControl(_Control):
         super().__init__(panel, dim)
         self.buttons = [
             w.ToggleButton(
-                description=_clip(str(option)),
+                description=shorten(str(option), 28),
                 tooltip=str(option),
                 layout=w.Layout(width="auto", max_width="220px"),
             )
@@ -381,10 +382,6 @@ class NormalControl(_Control):
         with self.panel._lock:
             if not self.panel._syncing:
                 self.panel._pending_changed()
-
-
-def _clip(text: str, n: int = 28) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _value(trial: Trial, dim: Dimension) -> float | None:
