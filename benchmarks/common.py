@@ -96,9 +96,13 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: 
     print(table(headers, rows) + "\n", flush=True)
 
 
-def mean_sd(values: Sequence[float]) -> str:
+def mean_sd(values: Sequence[float], digits: int | None = None) -> str:
+    """Mean ± sample sd: 4 and 2 significant figures, or ``digits`` decimals for both."""
     a = np.asarray(values, dtype=float)
-    return f"{a.mean():.4g} ± {a.std(ddof=1) if len(a) > 1 else 0.0:.2g}"
+    sd = a.std(ddof=1) if len(a) > 1 else 0.0
+    if digits is not None:
+        return f"{a.mean():.{digits}f} ± {sd:.{digits}f}"
+    return f"{a.mean():.4g} ± {sd:.2g}"
 
 
 class Timer:

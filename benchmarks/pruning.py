@@ -100,12 +100,6 @@ def run_once(ns: dict, prune: str, policy: str, seed: int, trials: int) -> dict[
     }
 
 
-def spread(xs: list[float], digits: int) -> str:
-    mean = statistics.fmean(xs)
-    sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
-    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 seeds, 20 trials, 8 epochs (under a minute)")
@@ -134,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         epochs_mean = statistics.fmean(r["epochs"] for r in runs)
         baseline = baseline or epochs_mean
         print(
-            f"{label:32} {spread(cpu, 2):>16} {epochs_mean:>7.0f} {spread([r['best'] for r in runs], 4):>18} "
+            f"{label:32} {common.mean_sd(cpu, 2):>16} {epochs_mean:>7.0f} {common.mean_sd([r['best'] for r in runs], 4):>18} "
             f"{statistics.fmean(r['pruned'] for r in runs):>7.1f}   "
             f"({epochs_mean / baseline:.0%} of the epochs without pruning)"
         )

@@ -77,12 +77,6 @@ def one_run(source: str, ns: dict[str, Any], seed: int, first: int, second: int,
     }
 
 
-def spread(values: Sequence[float]) -> str:
-    mean = statistics.fmean(values)
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{mean:.4g} ± {sd:.2g}"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few seeds and trials, under a minute")
@@ -125,8 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             (
                 problem,
                 f"{first}+{second}",
-                spread(zoomed),
-                spread(plain),
+                common.mean_sd(zoomed),
+                common.mean_sd(plain),
                 f"{wins}/{n_seeds}",
                 f"{statistics.fmean(inside):.1f}/{first}",
                 f"{time.perf_counter() - t0:.1f}",
