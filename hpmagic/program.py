@@ -96,7 +96,9 @@ class Program:
     tree: ast.Module  # the rewritten tree
     first_line: int
     free_names: frozenset[str]
-    score_hint: bool  # the last expression is a dict literal with a "score" key
+    #: "maximize" when the last expression is a dict literal with a "score" key, "minimize" for a
+    #: "loss" key, else None: what the cell itself says of its direction before it runs
+    direction_hint: str | None
 
     @property
     def keys(self) -> list[str]:
@@ -574,10 +576,14 @@ def _free_names(tree: ast.Module) -> frozenset[str]:
     return frozenset(loaded - {RUNTIME_NAME})
 
 
-def _score_hint(last: ast.expr) -> bool:
-    if isinstance(last, ast.Dict):
-        return any(isinstance(k, ast.Constant) and k.value == "score" for k in last.keys if k is not None)
-    return False
+def _direction_hint(last: ast.expr) -> str | None:
+    """The direction a dict literal objective implies ("loss" wins, as at run time)."""
+    if not isinstance(last, ast.Dict):
+        return None
+    keys = {k.value for k in last.keys if isinstance(k, ast.Constant)}
+    if "loss" in keys:
+        return "minimize"
+    return "maximize" if "score" in keys else None
 
 
 def _register_source(source: str, first_line: int) -> str:
@@ -598,7 +604,7 @@ def parse(source: str, first_line: int = 1) -> Program:
     _assign_keys(parser)
     last = tree.body[-1]
     assert isinstance(last, ast.Expr)
-    score_hint = _score_hint(last.value)
+    direction_hint = _direction_hint(last.value)
     free_names = _free_names(tree)  # before rewriting: bounds read the namespace too
     rewritten = _Rewriter(parser.site_of_node).visit(tree)
     ast.fix_missing_locations(rewritten)
@@ -620,5 +626,5 @@ def parse(source: str, first_line: int = 1) -> Program:
         tree=rewritten,
         first_line=first_line,
         free_names=free_names,
-        score_hint=score_hint,
+        direction_hint=direction_hint,
     )

@@ -510,8 +510,6 @@ def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
     warm-started from those that fit); new trials are numbered after the stored
     ones and each is committed when it ends.
     """
-    import dataclasses
-
     from .space import Space
     from .study import Study
 
@@ -522,6 +520,7 @@ def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
     stored: StoredStudy | None = None
     history: list[Any] = []
     first_number = 0
+    stored_direction = None
     try:
         store = open_store(options.store)
         stored = store.study(name)
@@ -539,14 +538,22 @@ def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
                 )
             elif trials:
                 notes.append(f"continues study '{name}': {len(trials)} earlier trials loaded from the store")
-            if options.direction is None and stored.direction is not None:
-                options = dataclasses.replace(options, direction=stored.direction)
+            if any(t.state == "complete" for t in trials):
+                stored_direction = stored.direction  # it ranks those trials
     except (StoreError, sqlite3.Error, OSError) as exc:
         if store is not None:
             store.close()
         store = None
         notes.append(f"{exc}: this study is kept in memory only, not saved")
-    study = Study(program, namespace, options, space=space, history=history, first_number=first_number)
+    study = Study(
+        program,
+        namespace,
+        options,
+        space=space,
+        history=history,
+        first_number=first_number,
+        stored_direction=stored_direction,
+    )
     study.notes.extend(notes)
     if store is not None:
         observer = StoreObserver(store, cell_space=space)

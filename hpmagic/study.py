@@ -78,6 +78,7 @@ class Study:
         history: list[Trial] | None = None,
         executor: Executor | None = None,
         first_number: int = 0,
+        stored_direction: str | None = None,
     ) -> None:
         self.options = (options or Options()).check()
         self.program = program
@@ -87,7 +88,8 @@ class Study:
         self._snapshot = dict(namespace)
         self._lock = threading.RLock()
         self._space = space or Space.build(program, self._snapshot)
-        self._direction = self.options.direction or ("maximize" if program.score_hint else None)
+        self.notes: list[str] = []  # lasting one-line notes (study continued, space changed, store failed)
+        self._direction, self._direction_from = self._first_direction(stored_direction)
         self.seed = (
             self.options.seed if self.options.seed is not None else int.from_bytes(os.urandom(4), "little")
         )
@@ -102,6 +104,7 @@ class Study:
         self._search: Search | grid.GridSearch | None = None
         self._executor = executor
         self._observers: list[Any] = []
+        self._noted: set[str] = set()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._done = threading.Event()  # set once a run and its run_ended observers are through
@@ -111,8 +114,6 @@ class Study:
         #: why the last run ended: completed, stopped, timeout, early-stop, failing, error
         self.end_reason: str | None = None
         self.message: str | None = None  # one line for people about the end of the run
-        #: lasting one-line notes (study continued, space changed, store failed)
-        self.notes: list[str] = []
         self.n_target = 0  # trials the current run is to start
         self.n_started = 0  # trials the current run has started
         self.n_before_run = len(self._trials)  # trials that ended before the current run
@@ -130,6 +131,26 @@ class Study:
                     "give -n to run that many of them, or narrow the space"
                 )
         self.on_report: Callable[[int, float, int], None] | None = None
+
+    def _first_direction(self, stored: str | None) -> tuple[str | None, str | None]:
+        """The direction and who set it: the options, the stored study, or the cell itself.
+
+        A stored direction ranks earlier trials; a cell whose objective now says the
+        opposite (a "score" where a "loss" was minimised) is refused rather than
+        searched the wrong way. An explicit option wins, with a note.
+        """
+        explicit, hint = self.options.direction, self.program.direction_hint
+        if explicit is not None:
+            if stored is not None and stored != explicit:
+                self.notes.append(
+                    f"direction changed from {stored} to {explicit}: earlier trials are ranked the new way"
+                )
+            return explicit, "option"
+        if stored is not None:
+            if hint is not None and hint != stored:
+                raise OptionsError(direction_conflict(self.name, stored, hint))
+            return stored, "stored"
+        return hint, "cell" if hint else None
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -209,7 +230,24 @@ class Study:
             try:
                 method(self, *args)
             except Exception as exc:  # noqa: BLE001 - a listener must not end the run
-                self.log.write(f"[hpmagic] {type(observer).__name__}.{event} failed: {exc!r}\n")
+                name = type(observer).__name__
+                self.log.write(f"[hpmagic] {name}.{event} failed: {exc!r}\n")
+                # said where people look, once per listener and event (a view may fail at every tick)
+                self.note(
+                    f"{name} failed on {event.replace('_', ' ')}: {_shorten(repr(exc), 200)}",
+                    once=name + event,
+                )
+
+    def note(self, text: str, once: str | None = None) -> None:
+        """Add a lasting one-line note (summary, dashboard, ``%tune_status``); ``once``: a key
+        that keeps later notes of the same kind out."""
+        with self._lock:
+            if once is not None:
+                if once in self._noted:
+                    return
+                self._noted.add(once)
+            if text not in self.notes:
+                self.notes.append(text)
 
     # -- control ---------------------------------------------------------------
     def run(self, n: int | None = None) -> Study:
@@ -472,6 +510,18 @@ class Study:
         return hook
 
     def _record(self, number: int, raw: dict[str, Any], outcome: TrialOutcome) -> Trial:
+        implied = IMPLIED_DIRECTION.get(outcome.key or "")
+        if implied and self._direction_from == "stored" and implied != self._direction:
+            # the stored trials were ranked the other way: refuse, never search the wrong way quietly
+            message = direction_conflict(self.name, self.direction, implied)
+            outcome = TrialOutcome(
+                state=FAILED,
+                error=message,
+                output=outcome.output,
+                started=outcome.started,
+                ended=outcome.ended,
+            )
+            self._end("failing", message)
         with self._lock:
             if outcome.key == "score" and self._direction is None:
                 self._direction = "maximize"
@@ -585,6 +635,23 @@ class Study:
         from .dashboard import mimebundle
 
         return mimebundle(self)
+
+
+IMPLIED_DIRECTION = {"score": "maximize", "loss": "minimize"}
+
+
+def direction_conflict(name: str, stored: str, implied: str) -> str:
+    """One line: the cell's objective says ``implied``, the stored study went ``stored``."""
+    key = "score" if implied == "maximize" else "loss"
+    flag = "--maximize" if stored == "maximize" else "--minimize"
+    return (
+        f"study '{name}' was run to {stored} and this cell returns a '{key}' to {implied}: "
+        f"give {flag} to go on as before, or another --name for a new study"
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def make_executor(options: Options) -> Executor:
