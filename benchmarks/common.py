@@ -333,7 +333,7 @@ def tpe_settings(settings: dict[str, Any], hyperopt: bool = False) -> Iterator[N
     ``hyperopt``: the settings are hyperopt's TPE's, and the joint estimator is off
     (hyperopt's TPE on every space).
     """
-    from hpmagic import search
+    from hpmagic.search import searcher as search
 
     target = search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS
     new, saved, joint = dict(settings), dict(target), search.USE_JOINT_TPE  # settings may be target

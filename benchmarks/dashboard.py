@@ -35,7 +35,7 @@ def make_study(n: int):
     import numpy as np
 
     import hpmagic
-    from hpmagic.study import Trial
+    from hpmagic.run.study import Trial
 
     study = hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=10, seed=0, store=None))
     rng = np.random.default_rng(0)
@@ -63,7 +63,7 @@ def make_study(n: int):
 
 
 def add_one(study) -> None:
-    from hpmagic.study import Trial
+    from hpmagic.run.study import Trial
 
     last = study._trials[-1]
     t = Trial(
@@ -73,7 +73,7 @@ def add_one(study) -> None:
 
 
 def bench_refresh(rounds: int = 15) -> None:
-    from hpmagic import dashboard
+    from hpmagic.ui import dashboard
 
     for n in (100, 1000, 5000):
         study = make_study(n)

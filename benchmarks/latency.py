@@ -66,8 +66,8 @@ def interleaved(fns: dict[str, Callable[[int], Any]], repeats: int) -> dict[str,
 def hpmagic_ask(points: list[tuple[dict[str, float], float]], joint: bool = True) -> Callable[[int], Any]:
     """hpmagic's ask on the Branin space; ``joint=False``: as it drives hyperopt's TPE."""
     from hpmagic import create_study, tune
-    from hpmagic.options import Options
-    from hpmagic.search import TPE_SETTINGS, Search
+    from hpmagic.core.options import Options
+    from hpmagic.search.searcher import TPE_SETTINGS, Search
 
     study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
     space = study.search_space
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     quick = common.get_flag(argv, "--quick")
     sizes = (100, 1000) if quick else (100, 1000, 2000)
     repeats = 5 if quick else 21
-    from hpmagic.search import JOINT_SETTINGS, tpe_settings
+    from hpmagic.search.searcher import JOINT_SETTINGS, tpe_settings
 
     settings = tpe_settings(2)
 

@@ -30,7 +30,8 @@ except ImportError:  # run as a script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hpmagic import Options, create_study, pruning  # noqa: E402
+from hpmagic import Options, create_study  # noqa: E402
+from hpmagic.search import pruning  # noqa: E402
 
 CELL = """
 import warnings

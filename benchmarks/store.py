@@ -27,9 +27,9 @@ except ImportError:  # run as a script
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hpmagic import Options, Trial, create_study  # noqa: E402
-from hpmagic.program import parse  # noqa: E402
-from hpmagic.space import Space  # noqa: E402
-from hpmagic.store import Store, StoreObserver  # noqa: E402
+from hpmagic.core.program import parse  # noqa: E402
+from hpmagic.core.space import Space  # noqa: E402
+from hpmagic.storage.store import Store, StoreObserver  # noqa: E402
 
 CELL = """x = tune.uniform(-5, 5)
 y = tune.loguniform(1e-3, 1e1)

@@ -1,7 +1,7 @@
-"""The search for hpmagic's TPE settings (``hpmagic.search.JOINT_SETTINGS``).
+"""The search for hpmagic's TPE settings (``hpmagic.search.searcher.JOINT_SETTINGS``).
 
 hpmagic's TPE on flat spaces is its joint (multivariate) Parzen estimator,
-:mod:`hpmagic.joint_tpe`. Candidate settings are run through hpmagic itself
+:mod:`hpmagic.search.joint_tpe`. Candidate settings are run through hpmagic itself
 (``create_study`` headless, the settings swapped in for the run) on the problems
 used to *choose* — Branin (2-d) and Hartmann-6 (6-d) — over seeds 100–199, which
 ``quality.py`` (seeds 0–9) does not use; then the chosen settings are *checked* on
@@ -20,7 +20,7 @@ widths answer it, so Styblinski-Tang (4-d) joined the checks as a problem never 
 at while designing.
 
 ``--hyperopt`` instead searches the settings of hyperopt's own TPE
-(``hpmagic.search.TPE_SETTINGS``), which hpmagic uses on spaces with conditional
+(``hpmagic.search.searcher.TPE_SETTINGS``), which hpmagic uses on spaces with conditional
 dimensions, with the joint estimator switched off for the run.
 
     python benchmarks/tune_defaults.py [--quick] [--hyperopt]
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{', '.join(map(str, budgets))} evaluations; ratio = mean regret ÷ raw hyperopt's (lower is "
         "better, ≤ 1 = not worse)",
     )
-    from hpmagic import search
+    from hpmagic.search import searcher as search
 
     current = dict(search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS)
     problems = {k: common.PROBLEMS[k] for k in choose + check}

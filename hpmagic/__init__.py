@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .annotations import Tune, tune
-from .executors import ExecutorError, UnsendableError
-from .options import Options
-from .program import ProgramError
-from .space import SpaceError
-from .study import Study, Trial, create_study
+from .core.annotations import Tune, tune
+from .core.options import Options
+from .core.program import ProgramError
+from .core.space import SpaceError
+from .run.processes import ExecutorError, UnsendableError
+from .run.study import Study, Trial, create_study
 
 __all__ = [
     "ExecutorError",

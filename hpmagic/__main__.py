@@ -52,7 +52,7 @@ def _store_path(args: argparse.Namespace) -> str | None:
 
 def list_studies(args: argparse.Namespace) -> int:
     """Print one line per stored study."""
-    from .store import StoreError, describe, open_store
+    from .storage.store import StoreError, describe, open_store
 
     path = _store_path(args)
     if path is None:
@@ -73,8 +73,8 @@ def list_studies(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write a stored study's export file."""
-    from .results import ExportError
-    from .store import StoreError, export_stored
+    from .storage.export import ExportError
+    from .storage.store import StoreError, export_stored
 
     path = _store_path(args)
     if path is None:
@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("notebook", nargs="?", default="notebooks/quickstart.ipynb")
     p.add_argument("--save", action="store_true", help="also save the executed notebook")
     p.set_defaults(func=demo)
-    from .options import DEFAULT_STORE
+    from .core.options import DEFAULT_STORE
 
     p = sub.add_parser("list", help="list the studies in a store")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"the store file (default {DEFAULT_STORE})")

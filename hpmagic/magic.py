@@ -16,14 +16,14 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from . import context
-from .annotations import tune
-from .executors import ExecutorError
-from .options import DEFAULT_MAX_EVALS, Options, OptionsError
-from .program import ProgramError
-from .search import preload
-from .store import StoreError, export_stored, store_paths, stored_code, stored_lines
-from .study import Study, create_study
+from .core import context
+from .core.annotations import tune
+from .core.options import DEFAULT_MAX_EVALS, Options, OptionsError
+from .core.program import ProgramError
+from .run.processes import ExecutorError
+from .run.study import Study, create_study
+from .search.searcher import preload
+from .storage.store import StoreError, export_stored, store_paths, stored_code, stored_lines
 
 #: studies of this kernel, by name; the most recent last
 STUDIES: dict[str, Study] = {}

@@ -289,7 +289,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "options off, then *Continue* runs more trials in the new space. Under each slider, every "
             "trial so far is a tick (pale: outside the current space, green: the best).",
         ),
-        ("code", "from hpmagic.sliders import SpaceControls\n\ncontrols = SpaceControls(study)\ncontrols"),
+        ("code", "from hpmagic.ui.sliders import SpaceControls\n\ncontrols = SpaceControls(study)\ncontrols"),
         (
             "code",
             "# what the Continue button does, from code\n"

@@ -65,7 +65,7 @@ def test_latency_paths_run_on_a_small_history() -> None:
 
 
 def test_tune_defaults_swaps_settings_only_for_the_run() -> None:
-    from hpmagic import search
+    from hpmagic.search import searcher as search
 
     before, joint = dict(search.TPE_SETTINGS), dict(search.JOINT_SETTINGS)
     for hyperopt in (False, True):
@@ -110,7 +110,7 @@ def test_run_passes_quick_and_survives_broken_scripts(tmp_path, capsys: pytest.C
 def test_search_ask_is_identical_whatever_order_trials_end_in() -> None:
     """Columns kept sorted at each tell: the same point whether trials end in order or not."""
     from hpmagic import Options, create_study, tune
-    from hpmagic.search import Search
+    from hpmagic.search.searcher import Search
 
     study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
     space = study.search_space
@@ -131,7 +131,7 @@ def test_search_ask_is_identical_whatever_order_trials_end_in() -> None:
 def test_preload_imports_the_default_searchs_needs_in_the_background() -> None:
     import sys
 
-    from hpmagic.search import preload
+    from hpmagic.search.searcher import preload
 
     thread = preload()
     thread.join(timeout=120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hpmagic.store import Store
+from hpmagic.storage.store import Store
 
 from .lab import open_notebook, run_all, write_notebook
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hpmagic import Options, Study, create_study
-from hpmagic.store import Store
+from hpmagic.storage.store import Store
 
 #: seconds a fault case may take before it counts as a hang
 HANG = 60.0

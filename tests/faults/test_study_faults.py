@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hpmagic import Options, create_study
-from hpmagic.options import OptionsError
+from hpmagic.core.options import OptionsError
 
 from .harness import assert_all_kept, finish, options
 
@@ -89,7 +89,7 @@ class Broken:
 
 
 def test_a_failing_listener_is_said_once_where_people_look(tmp_path):
-    from hpmagic.dashboard import text_summary
+    from hpmagic.ui.dashboard import text_summary
 
     study = create_study(BARE, {}, options(tmp_path))
     broken = Broken()

@@ -29,7 +29,7 @@ SPECIAL = set("<>&'\"")
 # every widget of a view, by walking its children; HTML values apart from plain-text ones
 STATE = """
 import json as _json
-from hpmagic import dashboard as _dash
+from hpmagic.ui import dashboard as _dash
 
 def _walk(w, out):
     out.append(w)

@@ -37,7 +37,7 @@ def test_refine_from_code_then_from_the_widgets(kernel):
 
     # the panel shows the current ranges
     reply = kernel.execute(
-        "from hpmagic.sliders import SpaceControls\n"
+        "from hpmagic.ui.sliders import SpaceControls\n"
         "c = SpaceControls(s)\n"
         "c.widget"  # displayed as a real widget view
     )
@@ -85,7 +85,7 @@ def test_a_bad_refinement_from_the_panel_changes_nothing(kernel):
     reply = kernel.execute(CELL.replace("-o s", "-o s2").replace("--seed 5", "--seed 6"))
     assert reply.status == "ok", reply.error_text
     reply = kernel.execute(
-        "from hpmagic.sliders import SpaceControls\n"
+        "from hpmagic.ui.sliders import SpaceControls\n"
         "c2 = SpaceControls(s2)\n"
         "before = (s2.space, len(s2.trials), s2.search_space.to_json())\n"
         "c2.control('depth').low.value = '<b>9</b>'\n"
@@ -120,7 +120,7 @@ def test_continue_while_running_refines_the_running_study(kernel):
     assert reply.status == "ok", reply.error_text
     reply = kernel.execute(
         "import time\n"
-        "from hpmagic.sliders import SpaceControls\n"
+        "from hpmagic.ui.sliders import SpaceControls\n"
         "deadline = time.monotonic() + 60\n"
         "while len(s3.trials) < 5 and time.monotonic() < deadline: time.sleep(0.01)\n"
         "c3 = SpaceControls(s3)\n"

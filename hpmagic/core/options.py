@@ -1,0 +1,63 @@
+"""The options of a study run, checked before anything runs."""
+
+from __future__ import annotations
+
+import keyword
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+DEFAULT_MAX_EVALS = 50
+DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
+ALGOS = ("tpe", "rand", "anneal", "grid")
+PRUNERS = ("none", "median", "halving")
+
+
+class OptionsError(ValueError):
+    """A bad option; the message is one line that says which and why."""
+
+
+@dataclass
+class Options:
+    """What ``%%tune`` options say. ``None`` means "not given" (a default applies)."""
+
+    max_evals: int | None = None
+    algo: str = "tpe"
+    direction: str | None = None  # "minimize" | "maximize" | None (decided by the objective)
+    seed: int | None = None
+    timeout: float | None = None
+    early_stop: int | None = None
+    name: str | None = None
+    store: str | None = DEFAULT_STORE  # None: keep the study in memory only
+    parallel: int = 1
+    dask: str | None = None  # "" means the kernel's current distributed.Client
+    prune: str = "none"
+    wait: bool = False
+    out: str | None = None
+
+    def check(self) -> Options:
+        """Raise :class:`OptionsError` for the first bad option; return self."""
+        if self.max_evals is not None and self.max_evals < 1:
+            raise OptionsError(f"-n/--max-evals must be at least 1, got {self.max_evals}")
+        if self.algo not in ALGOS:
+            raise OptionsError(f"--algo must be one of {', '.join(ALGOS)}, got {self.algo!r}")
+        if self.direction not in (None, "minimize", "maximize"):
+            raise OptionsError(f"direction must be minimize or maximize, got {self.direction!r}")
+        if self.seed is not None and not 0 <= self.seed < 2**32:
+            raise OptionsError(f"--seed must be between 0 and 2**32 - 1, got {self.seed}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise OptionsError(f"--timeout must be a positive number of seconds, got {self.timeout}")
+        if self.early_stop is not None and self.early_stop < 1:
+            raise OptionsError(f"--early-stop must be at least 1, got {self.early_stop}")
+        if self.name is not None and not self.name.strip():
+            raise OptionsError("--name must not be empty")
+        if self.parallel < 1:
+            raise OptionsError(f"--parallel must be at least 1, got {self.parallel}")
+        if self.prune not in PRUNERS:
+            raise OptionsError(f"--prune must be one of {', '.join(PRUNERS)}, got {self.prune!r}")
+        if self.out is not None and (not self.out.isidentifier() or keyword.iskeyword(self.out)):
+            raise OptionsError(f"-o/--out must be a Python name, got {self.out!r}")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

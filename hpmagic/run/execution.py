@@ -1,0 +1,240 @@
+"""Running one trial: the cell's code on a namespace snapshot, with the trial's values.
+
+:func:`run_trial` is the whole evaluation and is the same wherever a trial runs:
+in the study's thread (:class:`SerialExecutor`) or in a worker process. Executors
+are the seam between the study and where trials run; the study only submits
+:class:`TrialJob` s and receives :class:`TrialOutcome` s through futures.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..core import context
+from ..core.annotations import tune
+from ..core.program import CELL_FILENAME, RUNTIME_NAME, Program
+
+COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
+
+
+class ObjectiveError(ValueError):
+    """The cell's last expression is not a usable objective."""
+
+
+@dataclass
+class TrialJob:
+    """One trial to run: its number and the value each annotation site reads."""
+
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class TrialOutcome:
+    state: str
+    value: float | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    output: str = ""
+    reports: list[tuple[int, float]] = field(default_factory=list)
+    started: float = 0.0  # wall-clock time
+    ended: float = 0.0
+    key: str | None = None  # "loss" or "score" when the objective was a dict
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+
+class _Runtime:
+    """What the rewritten cell calls to read the trial's values."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def value(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise RuntimeError(
+                f"annotation '{key}' is not active in this trial; annotations inside a function "
+                "that outlives its tune.choice option are not supported"
+            ) from None
+
+    index = value
+
+
+def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
+    """The objective as (value, extra entries, 'loss' | 'score' | None)."""
+    key = None
+    extras: dict[str, Any] = {}
+    if isinstance(result, dict):
+        if "loss" in result:
+            key = "loss"
+        elif "score" in result:
+            key = "score"
+        else:
+            raise ObjectiveError(
+                f"the objective dict needs a 'loss' or 'score' entry; it has {sorted(map(str, result))}"
+            )
+        extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
+        result = result[key]
+    if result is None and key is not None:
+        raise ObjectiveError(f"the objective's '{key}' is None; it must be a number")
+    if result is None:
+        raise ObjectiveError(
+            "the objective is None: the cell's last line must be an expression giving a number "
+            "(or a dict with 'loss' or 'score'), not a call that returns nothing"
+        )
+    result = _scalar(result)
+    if isinstance(result, bool) or not isinstance(result, numbers.Real):
+        what = f"the objective's '{key}'" if key else "the objective"
+        raise ObjectiveError(f"{what} must be a number, got {type(result).__name__}: {_short(repr(result))}")
+    value = float(result)
+    if not math.isfinite(value):
+        what = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
+        raise ObjectiveError(f"the objective is {what}: it must be a finite number")
+    return value, extras, key
+
+
+def _scalar(result: Any) -> Any:
+    """A one-element array or tensor (numpy, torch, pandas ...) as its Python number."""
+    if isinstance(result, numbers.Real):
+        return result
+    shape, item = getattr(result, "shape", None), getattr(result, "item", None)
+    try:
+        if callable(item) and shape is not None and math.prod(shape) == 1:
+            return item()
+    except (TypeError, ValueError):
+        pass
+    return result
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            if callable(getattr(value, "tolist", None)):
+                value = value.tolist()
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _in_cell(filename: str) -> bool:
+    return filename.startswith(CELL_FILENAME[:-1])
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message (line N)`` with the innermost line of the cell, if any."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if _in_cell(frame.filename):
+            line = frame.lineno
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"{text} (line {line})" if line else text
+
+
+def run_trial(
+    program: Program,
+    job: TrialJob,
+    snapshot: dict[str, Any],
+    on_report: Callable[[float, int], bool] | None = None,
+) -> TrialOutcome:
+    """Evaluate the cell once. Never raises for the user's errors: they become the outcome."""
+    namespace = dict(snapshot)
+    namespace[RUNTIME_NAME] = _Runtime(job.values)
+    namespace.setdefault("tune", tune)
+    ctx = context.TrialContext(on_report)
+    outcome = TrialOutcome(state=FAILED, started=time.time())
+    with context.capture() as out, context.trial_context(ctx), ExitStack() as hooks:
+        try:
+            for hook in context.trial_hooks():
+                hooks.enter_context(hook())
+            exec(program.body, namespace)  # noqa: S102 - the user's own cell
+            result = eval(program.objective, namespace)  # noqa: S307
+            outcome.value, outcome.extras, outcome.key = interpret(result)
+            outcome.state = COMPLETE
+        except context.TrialPruned as exc:
+            outcome.state = PRUNED
+            outcome.error = None
+            outcome.value = ctx.reports[-1][1] if ctx.reports else None
+            out.write(f"[hpmagic] {exc}\n")
+        except ObjectiveError as exc:
+            outcome.error = str(exc)
+        except BaseException as exc:  # noqa: BLE001 - a trial's error (even SystemExit) is data
+            outcome.error = describe_error(exc)
+            out.write("".join(_cell_traceback(exc)))
+    outcome.ended = time.time()
+    outcome.output = out.getvalue()
+    outcome.reports = list(ctx.reports)
+    return outcome
+
+
+def _cell_traceback(exc: BaseException) -> list[str]:
+    """The traceback from the cell's frames down, without hpmagic's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and not _in_cell(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return traceback.format_exception(type(exc), exc, tb)
+
+
+class Executor(Protocol):
+    """Where trials run. ``slots`` trials may run at once; ``ahead`` more are submitted
+    to wait for a free slot where the executor queues work itself (see ``DaskExecutor``).
+    """
+
+    slots: int
+    ahead: int
+
+    def start(self, program: Program, snapshot: dict[str, Any]) -> None: ...
+
+    def submit(
+        self, job: TrialJob, on_report: Callable[[float, int], bool] | None
+    ) -> Future[TrialOutcome]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Runs each trial in the calling (study) thread, one at a time."""
+
+    slots = 1
+    ahead = 0
+
+    def __init__(self) -> None:
+        self._program: Program | None = None
+        self._snapshot: dict[str, Any] = {}
+
+    def start(self, program: Program, snapshot: dict[str, Any]) -> None:
+        self._program, self._snapshot = program, snapshot
+
+    def submit(
+        self, job: TrialJob, on_report: Callable[[float, int], bool] | None = None
+    ) -> Future[TrialOutcome]:
+        assert self._program is not None, "start() first"
+        future: Future[TrialOutcome] = Future()
+        future.set_result(run_trial(self._program, job, self._snapshot, on_report))
+        return future
+
+    def close(self) -> None:
+        self._program = None

@@ -1,0 +1,362 @@
+"""Trials in local worker processes (``--parallel N``), and what every remote executor shares.
+
+Python threads do not speed up CPU-bound training, so parallel trials run in
+processes. :class:`ProcessExecutor` keeps N worker processes (``spawn``, so it
+works from a notebook kernel) warm for the study. Each worker is served by one
+thread of the kernel that owns its pipe: it takes the next job from a queue the
+moment the worker is free (a blocking get, no polling), sends it, answers the
+worker's ``tune.report`` messages with the study's prune decision, and resolves
+the trial's future. A worker that dies fails only its own trial; the thread
+starts a replacement and goes on.
+
+What a trial needs travels once per worker, when it starts: the cell's source
+(workers parse it again; code objects do not pickle) and the part of the namespace
+snapshot the cell reads, serialised with cloudpickle so that functions and classes
+defined in the notebook travel by value. A name that cannot travel is an
+:class:`UnsendableError` before any trial starts.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import cloudpickle
+
+from ..core.annotations import Tune
+from ..core.program import Program, parse
+from .execution import FAILED, TrialJob, TrialOutcome, run_trial
+
+#: seconds a worker gets to end by itself before it is terminated
+EXIT_GRACE = 5.0
+
+
+class ExecutorError(RuntimeError):
+    """Trials cannot run where the options say; the message is one line that says why."""
+
+
+class UnsendableError(ExecutorError):
+    """A name the cell reads cannot be sent to worker processes."""
+
+
+# -- what travels -------------------------------------------------------------
+def trial_namespace(program: Program, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The part of the snapshot the cell reads (its free names that exist in the snapshot)."""
+    return {
+        name: snapshot[name]
+        for name in sorted(program.free_names)
+        if name in snapshot and not isinstance(snapshot[name], Tune)  # workers have their own tune
+    }
+
+
+def pack(program: Program, snapshot: dict[str, Any], where: str = "worker processes") -> bytes:
+    """Serialise the cell and its namespace, or name the first variable that cannot travel."""
+    namespace = trial_namespace(program, snapshot)
+    try:
+        return cloudpickle.dumps((program.source, program.first_line, namespace))
+    except Exception:  # noqa: BLE001 - find which name it was, below
+        pass
+    for name, value in namespace.items():
+        try:
+            cloudpickle.dumps(value)
+        except Exception as exc:  # noqa: BLE001 - any pickling failure means the same to the user
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UnsendableError(
+                f"variable '{name}' ({type(value).__name__}) cannot be sent to {where}: {reason}; "
+                "create it inside the cell, or use --parallel 1 to run trials in the kernel"
+            ) from None
+    raise UnsendableError(f"the cell's variables together cannot be sent to {where}; use --parallel 1")
+
+
+def unpack(blob: bytes) -> tuple[Program, dict[str, Any]]:
+    source, first_line, namespace = cloudpickle.loads(blob)
+    return parse(source, first_line=first_line), namespace
+
+
+def failed(message: str, started: float | None = None) -> TrialOutcome:
+    """A failed outcome for a trial that did not come back from its worker."""
+    now = time.time()
+    return TrialOutcome(state=FAILED, error=message, started=started or now, ended=now)
+
+
+def exit_description(code: int | None) -> str:
+    """``exit code -11, SIGSEGV`` for a process killed by a signal."""
+    if code is None:
+        return "exit code unknown"
+    if code < 0:
+        try:
+            return f"exit code {code}, {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exit code {code}"
+
+
+class IdleClock:
+    """Worker side: how long a worker stood idle between the end of one trial and the next."""
+
+    def __init__(self) -> None:
+        self._last_end: float | None = None
+
+    def begin(self) -> float | None:
+        """The idle gap in ms before this trial (None for a worker's first trial)."""
+        if self._last_end is None:
+            return None
+        return (time.perf_counter() - self._last_end) * 1000.0
+
+    def end(self) -> None:
+        self._last_end = time.perf_counter()
+
+
+class GapLog:
+    """Kernel side: the idle gap of each trial, by trial number (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gaps: dict[int, float] = {}
+
+    def add(self, number: int, gap_ms: float | None) -> None:
+        if gap_ms is not None:
+            with self._lock:
+                self._gaps[number] = gap_ms
+
+    def __call__(self) -> dict[int, float]:
+        with self._lock:
+            return dict(self._gaps)
+
+
+# -- the worker process -------------------------------------------------------
+def _worker_main(conn: Any) -> None:
+    """A worker's whole life: load the cell once, then run trials until told to exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupting the kernel does not kill workers
+    try:
+        program, namespace = unpack(conn.recv_bytes())
+        broken = None
+    except EOFError:
+        return
+    except BaseException as exc:  # noqa: BLE001 - reported with every trial instead
+        program, namespace = None, {}
+        broken = (
+            f"the cell's variables could not be loaded in the worker process: {type(exc).__name__}: {exc}"
+        )
+    clock = IdleClock()
+
+    def ask(value: float, step: int) -> bool:
+        conn.send(("report", value, step))
+        kind, answer = conn.recv()
+        if kind == "error":
+            raise RuntimeError(f"the study could not judge this report: {answer}")
+        return bool(answer)
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the kernel has gone
+        if message[0] == "exit":
+            return
+        _, number, values, wants_reports = message
+        gap = clock.begin()
+        if broken is not None:
+            outcome = failed(broken)
+        else:
+            outcome = run_trial(program, TrialJob(number, values), namespace, ask if wants_reports else None)
+        try:
+            conn.send(("done", outcome, gap))
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # noqa: BLE001 - an outcome that does not pickle
+            conn.send(("done", failed(f"the trial's result could not be sent back: {exc}"), gap))
+        clock.end()
+
+
+# -- the kernel side ------------------------------------------------------------
+_LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    # registered after multiprocessing's own exit hook, so it runs first: workers end
+    # here instead of being waited for
+    for executor in list(_LIVE):
+        executor.close()
+
+
+class _Worker:
+    """One worker process and the pipe to it; only its serving thread touches the pipe."""
+
+    def __init__(self, ctx: Any, blob: bytes, index: int) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child,), name=f"hpmagic-worker-{index}", daemon=False
+        )
+        self.process.start()
+        child.close()
+        self.busy = False
+        try:
+            self.conn.send_bytes(blob)
+        except OSError:
+            pass  # it died at once; the first trial finds out and says so
+
+    def died(self) -> str:
+        """Why the pipe broke: the process's exit code (it is reaped here)."""
+        self._reap()
+        return exit_description(self.process.exitcode)
+
+    def end(self) -> None:
+        try:
+            self.conn.send(("exit",))
+        except OSError:
+            pass
+        self._reap()
+
+    def _reap(self) -> None:
+        self.process.join(EXIT_GRACE)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join(EXIT_GRACE)
+        self.conn.close()
+
+
+class ProcessExecutor:
+    """N warm worker processes; each trial goes to whichever worker is free first."""
+
+    def __init__(self, processes: int) -> None:
+        if processes < 1:
+            raise ValueError(f"a process executor needs at least 1 process, got {processes}")
+        self.slots = processes
+        self.ahead = 0  # a job waiting in our queue would start no sooner than one asked for then
+        self._ctx = multiprocessing.get_context("spawn")
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._workers: list[_Worker | None] = []
+        self._threads: list[threading.Thread] = []
+        self._closing = False
+        self._blob: bytes | None = None
+        #: trial number → ms its worker stood idle before it (the first trial per worker has none)
+        self.idle_gaps = GapLog()
+        self.replacements = 0  # workers started in place of one that died
+
+    def start(self, program: Program, snapshot: dict[str, Any]) -> None:
+        """Check that the namespace can travel (raises here), then start the workers."""
+        if self._blob is not None:
+            raise RuntimeError("this executor was started already")
+        self._blob = pack(program, snapshot)
+        self._workers = [None] * self.slots
+        for index in range(self.slots):
+            thread = threading.Thread(
+                target=self._serve, args=(index,), name=f"hpmagic-worker-{index}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+        _LIVE.add(self)
+
+    def submit(
+        self, job: TrialJob, on_report: Callable[[float, int], bool] | None = None
+    ) -> Future[TrialOutcome]:
+        if self._blob is None:
+            raise RuntimeError("start() first")
+        future: Future[TrialOutcome] = Future()
+        if self._closing:
+            future.set_result(failed("the executor is closed"))
+        else:
+            self._jobs.put((job, on_report, future))
+        return future
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for tests and diagnostics)."""
+        with self._lock:
+            return [w.process.pid for w in self._workers if w is not None and w.process.pid is not None]
+
+    def _new_worker(self, index: int, replacing: bool = False) -> _Worker | str:
+        """A started worker in slot ``index``, or why none could be started."""
+        assert self._blob is not None
+        try:
+            worker = _Worker(self._ctx, self._blob, index)
+        except Exception as exc:  # noqa: BLE001 - out of processes or memory: the trial says so
+            return f"could not start a worker process: {type(exc).__name__}: {exc}"
+        with self._lock:
+            self._workers[index] = worker
+            self.replacements += replacing
+        return worker
+
+    def _serve(self, index: int) -> None:
+        """One worker's thread: feed it jobs, relay its reports, replace it if it dies."""
+        worker = self._new_worker(index)
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                break
+            job, on_report, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            if self._closing:
+                future.set_result(failed("the executor was closed before the trial started"))
+                continue
+            if isinstance(worker, _Worker) and not worker.process.is_alive():
+                worker.died()  # died while idle: nothing was lost, replace it quietly
+                worker = self._new_worker(index, replacing=True)
+            if isinstance(worker, str):
+                worker = self._new_worker(index, replacing=True)
+                if isinstance(worker, str):
+                    future.set_result(failed(worker))
+                    continue
+            worker.busy = True
+            sent = time.time()
+            try:
+                outcome, gap = self._run(worker, job, on_report)
+                self.idle_gaps.add(job.number, gap)
+                worker.busy = False
+            except (EOFError, OSError):
+                reason = worker.died()
+                if self._closing:
+                    future.set_result(failed(f"the executor was closed while trial {job.number} ran", sent))
+                    break
+                outcome = failed(f"worker process died ({reason}) while running trial {job.number}", sent)
+                worker = self._new_worker(index, replacing=True)
+            future.set_result(outcome)
+        if isinstance(worker, _Worker):
+            worker.end()
+
+    @staticmethod
+    def _run(
+        worker: _Worker, job: TrialJob, on_report: Callable[[float, int], bool] | None
+    ) -> tuple[TrialOutcome, float | None]:
+        conn = worker.conn
+        conn.send(("trial", job.number, job.values, on_report is not None))
+        while True:
+            message = conn.recv()
+            if message[0] == "done":
+                return message[1], message[2]
+            _, value, step = message  # a report: the worker waits for the decision
+            assert on_report is not None
+            try:
+                reply: tuple[str, Any] = ("decision", bool(on_report(value, step)))
+            except Exception as exc:  # noqa: BLE001 - the trial fails with it, as in the kernel
+                reply = ("error", "".join(traceback.format_exception_only(type(exc), exc)).strip())
+            conn.send(reply)
+
+    def close(self) -> None:
+        """End the workers: idle ones exit, busy ones are terminated (their trials fail)."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            workers = list(self._workers)
+        for _ in self._threads:
+            self._jobs.put(None)
+        for worker in workers:
+            if worker is not None and worker.busy and worker.process.is_alive():
+                worker.process.terminate()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(EXIT_GRACE * 2)
+        _LIVE.discard(self)

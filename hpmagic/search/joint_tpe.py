@@ -1,0 +1,235 @@
+"""hpmagic's TPE on flat spaces: one Parzen estimator over all dimensions at once.
+
+hyperopt's TPE models every dimension on its own and picks each coordinate of the
+next point separately, so it cannot learn that good values of one parameter go
+with particular values of another (a valley running across two axes). Here each
+finished trial is one kernel over *all* dimensions. The trials are split by loss
+into the good ones and the rest; candidates are drawn near good trials as whole
+points, and the one with the highest ratio of the good trials' density l(x) to
+the others' g(x) is proposed (TPE's expected improvement grows with l/g).
+
+Numbers live on the unit interval (log scales in logarithms; an integer or a
+quantised value as the continuous range its rounding covers); a choice is its
+option's position. Kernels are normals truncated to [0, 1], and for a choice a
+distribution that keeps the trial's option with probability ``1 - cat_smoothing``.
+Kernel widths anneal: wide after the start-up, so good trials in different basins
+reach each other, and narrowing as the study grows, so the best region is then
+searched finely (``bandwidth`` × ((n + 1) / (start-up + 1)) ^ −``anneal`` with n
+trials; ``anneal=0`` instead uses Scott's rule on each mixture's own size). Both mixtures
+carry a uniform prior component of weight ``prior_weight`` (a trial weighs 1),
+so no region's density ever reaches zero.
+
+Spaces with conditional dimensions or normal priors stay with hyperopt's TPE
+(:mod:`hpmagic.search` decides); this module needs only numpy and scipy.special.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core.space import INT_KINDS, Dimension, Space, multiple_in_range
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def supports(space: Space) -> bool:
+    """Whether every dimension is unconditional and bounded (else hyperopt's TPE is used)."""
+    return bool(space.dims) and all(d.parent is None and (d.is_choice or d.is_bounded) for d in space.dims)
+
+
+@dataclass
+class _Axis:
+    """One dimension's place on the unit cube (a number) or among its options (a choice)."""
+
+    dim: Dimension
+    lo: float = 0.0  # bounds of the range a number's rounding covers, log-scaled for log kinds
+    hi: float = 1.0
+
+    @classmethod
+    def of(cls, dim: Dimension) -> _Axis:
+        if dim.is_choice:
+            return cls(dim)
+        lo, hi = float(dim.low), float(dim.high)
+        half = 0.5 if dim.kind in INT_KINDS else (dim.q / 2 if dim.kind == "quniform" else 0.0)
+        lo, hi = lo - half, hi + half
+        if dim.is_log:
+            lo, hi = math.log(lo), math.log(hi)
+        return cls(dim, lo, hi)
+
+    def to_unit(self, value: Any) -> float:
+        """A number's place in [0, 1] (a choice: its option's position)."""
+        if self.dim.is_choice:
+            return float(self.dim.allowed.index(value))
+        x = math.log(value) if self.dim.is_log else float(value)
+        return min(max((x - self.lo) / (self.hi - self.lo), 0.0), 1.0) if self.hi > self.lo else 0.5
+
+    def from_unit(self, u: float) -> Any:
+        dim = self.dim
+        if dim.is_choice:
+            return dim.allowed[int(u)]
+        x = self.lo + float(u) * (self.hi - self.lo)
+        if dim.is_log:
+            x = math.exp(x)
+        if dim.kind in INT_KINDS:
+            return int(min(max(round(x), dim.low), dim.high))
+        if dim.kind == "quniform":
+            if dim.low == dim.high:
+                return dim._num(dim.low)
+            y = multiple_in_range(x, dim.low, dim.high, dim.q)
+            return int(round(y)) if dim.as_int else y
+        return min(max(x, float(dim.low)), float(dim.high))
+
+
+class JointTPE:
+    """Proposes points of a flat ``space``: a spread-out start, then the joint model.
+
+    The first ``n_startup_jobs`` points come from a Latin hypercube (every numeric axis
+    cut into that many strata, one point in each), which covers the space more evenly
+    than independent random draws; after that, each point is the best of
+    ``n_EI_candidates`` draws from the good trials' density by the ratio l(x) / g(x).
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        n_startup_jobs: int = 5,
+        gamma: float = 0.35,
+        n_EI_candidates: int = 24,
+        prior_weight: float = 0.5,
+        bandwidth: float = 0.2,
+        min_bandwidth: float = 0.005,
+        cat_smoothing: float = 0.2,
+        max_good: int = 25,
+        anneal: float = 0.7,
+        **_ignored: Any,
+    ) -> None:
+        if not supports(space):
+            raise ValueError("JointTPE needs a space of unconditional, bounded dimensions")
+        self.axes = [_Axis.of(d) for d in space.dims]
+        self.numeric = np.array([not a.dim.is_choice for a in self.axes])
+        self.n_options = np.array([len(a.dim.allowed) if a.dim.is_choice else 0 for a in self.axes])
+        self.n_startup = n_startup_jobs
+        self.gamma = gamma
+        self.n_candidates = n_EI_candidates
+        self.prior_weight = prior_weight
+        self.bandwidth = bandwidth
+        self.min_bandwidth = min_bandwidth
+        self.cat_smoothing = cat_smoothing
+        self.max_good = max_good
+        self.anneal = anneal
+        self._points = np.empty((64, len(self.axes)))
+        self._losses: list[float] = []
+        self._design: list[np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self._losses)
+
+    def observe(self, raw: dict[str, Any], loss: float) -> None:
+        """Add a finished trial (a point of the space) and its loss; a failed one: ``math.inf``."""
+        n = len(self._losses)
+        if n == len(self._points):  # grow by doubling: a row per trial, no per-trial objects
+            self._points = np.concatenate([self._points, np.empty_like(self._points)])
+        self._points[n] = [a.to_unit(raw[a.dim.key]) for a in self.axes]
+        self._losses.append(float(loss))
+
+    def ask(self, rng: np.random.Generator) -> dict[str, Any]:
+        """Raw params of the next point to try."""
+        n = len(self._losses)
+        if n >= self.n_startup:
+            return self._decode(self._suggest(self._points[:n], np.asarray(self._losses), rng))
+        if self._design is None:  # once: what an earlier run (warm start) told is counted
+            self._design = list(self._latin_hypercube(self.n_startup - n, rng))
+        if self._design:
+            return self._decode(self._design.pop())
+        return self._decode(self._latin_hypercube(1, rng)[0])  # trials still running (parallel)
+
+    def n_good(self, n: int) -> int:
+        """How many of ``n`` trials count as good: ceil(gamma * sqrt(n)) as in hyperopt, capped."""
+        return max(1, min(math.ceil(self.gamma * math.sqrt(n)), self.max_good, n - 1))
+
+    def _suggest(self, points: np.ndarray, losses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n_ok = int(np.isfinite(losses).sum())
+        if not n_ok:  # only failures so far: nothing is known to be good
+            return self._latin_hypercube(1, rng)[0]
+        order = np.argsort(losses, kind="stable")  # failures last, among the rest
+        n_good = min(self.n_good(len(losses)), n_ok)
+        good = _Mixture(self, points[order[:n_good]], len(losses))
+        rest = _Mixture(self, points[order[n_good:]], len(losses))
+        candidates = good.sample(self.n_candidates, rng)
+        score = good.log_pdf(candidates) - rest.log_pdf(candidates)
+        return candidates[int(np.argmax(score))]
+
+    def _latin_hypercube(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        out = np.empty((k, len(self.axes)))
+        for j in range(len(self.axes)):
+            if self.numeric[j]:
+                out[:, j] = (rng.permutation(k) + rng.random(k)) / k
+            else:  # options in turn from a shuffled order: each once before any twice
+                order = rng.permutation(self.n_options[j])
+                out[:, j] = rng.permutation(order[np.arange(k) % self.n_options[j]])
+        return out
+
+    def _decode(self, u: np.ndarray) -> dict[str, Any]:
+        return {a.dim.key: a.from_unit(x) for a, x in zip(self.axes, u)}
+
+
+class _Mixture:
+    """A uniform prior plus one kernel per trial, over all dimensions jointly."""
+
+    def __init__(self, model: JointTPE, points: np.ndarray, n: int) -> None:
+        self.model = model
+        self.points = points
+        if model.anneal:  # coarse to fine: wide kernels at first, narrowing as the study grows
+            sigma = model.bandwidth * ((n + 1) / (model.n_startup + 1)) ** -model.anneal
+        else:  # Scott's rule on this mixture's own trials
+            sigma = model.bandwidth * (len(points) + 1) ** (-1.0 / (int(model.numeric.sum()) + 4))
+        self.sigma = max(sigma, model.min_bandwidth)
+        weights = np.concatenate([[model.prior_weight], np.ones(len(points))])  # the prior first
+        self.weights = weights / weights.sum()
+
+    def sample(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        """``k`` draws: pick the prior or a trial by weight, then each coordinate near it."""
+        from scipy.special import ndtr, ndtri  # loaded with hyperopt anyway; kept off `import hpmagic`
+
+        model, s = self.model, self.sigma
+        which = rng.choice(len(self.weights), size=k, p=self.weights)
+        from_prior = which == 0
+        centre = self.points[np.maximum(which - 1, 0)] if len(self.points) else np.zeros((k, len(model.axes)))
+        out = np.empty((k, len(model.axes)))
+        for j in range(len(model.axes)):
+            if model.numeric[j]:  # a normal truncated to [0, 1], by its inverse CDF
+                mu = centre[:, j]
+                lo, hi = ndtr(-mu / s), ndtr((1 - mu) / s)
+                p = np.clip(lo + rng.random(k) * (hi - lo), 1e-12, 1 - 1e-12)
+                out[:, j] = np.where(from_prior, rng.random(k), np.clip(mu + s * ndtri(p), 0.0, 1.0))
+            else:
+                keep = ~from_prior & (rng.random(k) >= model.cat_smoothing)
+                out[:, j] = np.where(keep, centre[:, j], rng.integers(model.n_options[j], size=k))
+        return out
+
+    def log_pdf(self, x: np.ndarray) -> np.ndarray:
+        """log density of each row of ``x`` (candidates × dimensions) under the mixture."""
+        from scipy.special import ndtr
+
+        model, s = self.model, self.sigma
+        log_k = np.zeros((len(self.points), len(x)))  # trial kernel × candidate
+        for j in range(len(model.axes)):
+            mu = self.points[:, j][:, None]
+            if model.numeric[j]:
+                z = (x[None, :, j] - mu) / s
+                mass = np.log(np.maximum(ndtr((1 - mu) / s) - ndtr(-mu / s), 1e-300))
+                log_k += -0.5 * z * z - _LOG_SQRT_2PI - math.log(s) - mass
+            else:
+                other = model.cat_smoothing / model.n_options[j]
+                log_k += np.where(
+                    x[None, :, j] == mu, math.log(1 - model.cat_smoothing + other), math.log(other)
+                )
+        log_prior = np.full((1, len(x)), -float(np.log(np.maximum(model.n_options[~model.numeric], 1)).sum()))
+        terms = np.vstack([log_prior, log_k]) + np.log(self.weights)[:, None]
+        top = terms.max(axis=0)
+        return top + np.log(np.exp(terms - top).sum(axis=0))

@@ -1,0 +1,133 @@
+"""What a study hands back besides code: an export file and the applied cell.
+
+:func:`summary` builds the export from plain data (so a study that lives only in
+the store can be exported from a terminal); :func:`export` writes it as JSON or
+YAML; :func:`apply` runs the cell once with the best params in the user's
+namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ..run.execution import COMPLETE, FAILED, PRUNED
+
+
+class ExportError(ValueError):
+    """The export cannot be written as asked (format, missing PyYAML)."""
+
+
+def best_of(trials: Sequence[Any], direction: str) -> Any:
+    """The best complete trial in ``direction``, or ``None``."""
+    best = None
+    for t in trials:
+        if t.state != COMPLETE or t.value is None:
+            continue
+        if best is None or (t.value > best.value if direction == "maximize" else t.value < best.value):
+            best = t
+    return best
+
+
+def summary(
+    name: str,
+    direction: str,
+    trials: Sequence[Any],
+    space: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The export's content: best result, counts, space and a row per trial."""
+    best = best_of(trials, direction)
+    counts = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
+    for t in trials:
+        counts[t.state] = counts.get(t.state, 0) + 1
+    data: dict[str, Any] = {
+        "name": name,
+        "direction": direction,
+        "best_params": dict(best.params) if best else {},
+        "best_value": best.value if best else None,
+        "best_trial": best.number if best else None,
+        "n_trials": len(trials),
+        "counts": counts,
+        "space": {k: list(v) if isinstance(v, tuple) else v for k, v in (space or {}).items()},
+        "trials": [
+            {
+                "number": t.number,
+                "state": t.state,
+                "value": t.value,
+                "duration": round(float(t.duration), 6),
+                "params": t.params,
+                "error": t.error,
+            }
+            for t in trials
+        ],
+    }
+    data.update(extra or {})
+    return data
+
+
+def write(data: dict[str, Any], path: str) -> str:
+    """Write ``data`` to ``path`` as JSON (.json) or YAML (.yaml/.yml); returns the path."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".json":
+        text = json.dumps(data, indent=2, default=repr) + "\n"
+    elif ext in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise ExportError(
+                f"writing {path} needs PyYAML (pip install pyyaml); or export to a .json file"
+            ) from None
+        text = yaml.safe_dump(json.loads(json.dumps(data, default=repr)), sort_keys=False)
+    else:
+        raise ExportError(f"export writes .json or .yaml files, not {ext or 'a file without extension'!r}")
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def export(study: Any, path: str) -> str:
+    """``study.export(path)``."""
+    data = summary(
+        study.name,
+        study.direction,
+        study.trials,
+        study.space,
+        {"seed": study.seed, "algo": study.options.algo},
+    )
+    return write(data, path)
+
+
+def apply(study: Any) -> float:
+    """``study.apply()``: the cell, once, with the best params, in the user namespace."""
+    from ..core.program import RUNTIME_NAME
+    from ..run.execution import _Runtime, interpret  # the same reader the trials use
+
+    best = study.best_trial
+    if best is None:
+        raise ValueError(f"study '{study.name}' has no complete trial yet: nothing to apply")
+    space = study.search_space
+    raw = best.raw
+    values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw) if d.key in raw}
+    ns = study.user_ns
+    ns.setdefault("tune", _tune())
+    ns[RUNTIME_NAME] = _Runtime(values)
+    try:
+        exec(study.program.body, ns)  # noqa: S102 - the user's own cell
+        result = eval(study.program.objective, ns)  # noqa: S307
+    finally:
+        ns.pop(RUNTIME_NAME, None)
+    value, _extras, _key = interpret(result)
+    return value
+
+
+def _tune() -> Any:
+    from ..core.annotations import tune
+
+    return tune

@@ -1,0 +1,673 @@
+"""Every trial kept: studies and their trials in one SQLite file.
+
+The store is an observer of a study (:class:`StoreObserver`): each ended trial is
+committed in its own short transaction the moment it ends, so a killed kernel
+loses nothing that had ended. The file is in WAL mode with a busy timeout, so
+several studies and several kernels can write it at once. Everything is JSON
+in TEXT columns; nothing is pickled. A ``meta`` table holds the schema version,
+and :data:`MIGRATIONS` brings older files up to date.
+
+When the file cannot be used (not a database, another program's database, a
+read-only directory, a full disk) the study goes on in memory and says that it
+is no longer being saved; rows already committed stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+APP_ID = 0x68706D67  # "hpmg": marks the file as an hpmagic store
+
+
+class StoreError(RuntimeError):
+    """The store file cannot be used; the message says which file and why."""
+
+
+def _schema_v1(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS studies (
+            name TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            first_line INTEGER NOT NULL,
+            space TEXT NOT NULL,        -- the current space (after refine)
+            cell_space TEXT NOT NULL,   -- the space as the cell defines it
+            direction TEXT,
+            options TEXT NOT NULL,
+            seed INTEGER,
+            created REAL NOT NULL,
+            updated REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS trials (
+            study TEXT NOT NULL REFERENCES studies(name) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            params TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            value REAL,
+            state TEXT NOT NULL,
+            duration REAL NOT NULL,
+            error TEXT,
+            output TEXT NOT NULL DEFAULT '',
+            extras TEXT NOT NULL DEFAULT '{}',
+            started REAL,
+            ended REAL,
+            reports TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (study, number)
+        )"""
+    )
+
+
+#: MIGRATIONS[v] brings a file at schema version v to v + 1 (version 0: a new file)
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _schema_v1}
+
+
+@dataclass
+class StoredStudy:
+    """A study's row: what the cell was and how it was run."""
+
+    name: str
+    source: str
+    first_line: int
+    space: list[dict[str, Any]]
+    cell_space: list[dict[str, Any]]
+    direction: str | None
+    options: dict[str, Any]
+    seed: int | None
+    created: float
+    updated: float
+    n_trials: int = 0
+    best_value: float | None = None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, allow_nan=False, default=repr)
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class Store:
+    """One SQLite store file. Thread-safe: one connection behind a lock."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self._lock = threading.RLock()
+        directory = os.path.dirname(self.path)
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the store directory {directory}: {exc.strerror or exc}"
+            ) from None
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        try:
+            self._setup()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise StoreError(f"{self.path} is not an hpmagic store (not a SQLite database)") from None
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise StoreError(f"cannot write the store {self.path}: {exc}") from None
+            raise StoreError(f"cannot use the store {self.path}: {exc}") from None
+        except StoreError:
+            self._db.close()
+            raise
+
+    # -- opening -----------------------------------------------------------------
+    def _setup(self) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        if tables and (app_id != APP_ID or "meta" not in tables):
+            raise StoreError(
+                f"{self.path} is a SQLite database of another program, not an hpmagic store; "
+                "give --store another file"
+            )
+        if not tables:
+            # a new file: WAL lets readers and writers of several kernels work at once
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            db.execute(f"PRAGMA application_id = {APP_ID}")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer hpmagic (schema {version}, this one reads "
+                    f"up to {SCHEMA_VERSION}); upgrade hpmagic"
+                )
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](db)
+                version += 1
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(version),)
+            )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self)
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- writing -----------------------------------------------------------------
+    def save_study(
+        self,
+        name: str,
+        *,
+        source: str,
+        first_line: int,
+        space: list[dict[str, Any]],
+        cell_space: list[dict[str, Any]],
+        direction: str | None,
+        options: dict[str, Any],
+        seed: int | None,
+    ) -> None:
+        """Create or update a study's row (its trials are untouched)."""
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                """INSERT INTO studies (name, source, first_line, space, cell_space, direction,
+                       options, seed, created, updated)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(name) DO UPDATE SET source = excluded.source,
+                       first_line = excluded.first_line, space = excluded.space,
+                       cell_space = excluded.cell_space,
+                       direction = COALESCE(excluded.direction, studies.direction),
+                       options = excluded.options, seed = excluded.seed, updated = excluded.updated""",
+                (
+                    name,
+                    source,
+                    first_line,
+                    _dumps(space),
+                    _dumps(cell_space),
+                    direction,
+                    _dumps(options),
+                    seed,
+                    now,
+                    now,
+                ),
+            )
+
+    def add_trial(self, name: str, trial: Any, direction: str | None = None) -> int:
+        """Commit one ended trial; returns the number it is stored under.
+
+        Two kernels running the same study may pick the same number: the later one
+        is then stored under the next free number, so neither is lost.
+        """
+        with self._transaction() as db:
+            number = self._insert(db, name, trial)
+            if direction is not None:
+                db.execute("UPDATE studies SET direction = ? WHERE name = ?", (direction, name))
+            return number
+
+    def add_trials(self, name: str, trials: Iterable[Any]) -> None:
+        """Commit many trials in one transaction (imports, benchmarks)."""
+        with self._transaction() as db:
+            for trial in trials:
+                self._insert(db, name, trial)
+
+    def _insert(self, db: sqlite3.Connection, name: str, trial: Any) -> int:
+        number = trial.number
+        taken = db.execute("SELECT 1 FROM trials WHERE study = ? AND number = ?", (name, number)).fetchone()
+        if taken:
+            number = db.execute(
+                "SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study = ?", (name,)
+            ).fetchone()[0]
+        db.execute(
+            """INSERT INTO trials (study, number, params, raw, value, state, duration, error, output,
+                   extras, started, ended, reports)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                name,
+                number,
+                _dumps(trial.params),
+                _dumps(trial.raw),
+                _finite(trial.value),
+                trial.state,
+                float(trial.duration),
+                trial.error,
+                trial.output or "",
+                _dumps(trial.extras or {}),
+                trial.started,
+                trial.ended,
+                _dumps([list(r) for r in trial.reports]),
+            ),
+        )
+        db.execute("UPDATE studies SET updated = ? WHERE name = ?", (time.time(), name))
+        return number
+
+    def set_direction(self, name: str, direction: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE studies SET direction = ? WHERE name = ?", (direction, name))
+
+    def delete_study(self, name: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM trials WHERE study = ?", (name,))
+            db.execute("DELETE FROM studies WHERE name = ?", (name,))
+
+    # -- reading -----------------------------------------------------------------
+    def study(self, name: str) -> StoredStudy | None:
+        """A study's row, or ``None`` when the store has no study of that name."""
+        rows = self._studies("WHERE s.name = ?", (name,))
+        return rows[0] if rows else None
+
+    def studies(self) -> list[StoredStudy]:
+        """Every stored study, most recently updated first."""
+        return self._studies("", ())
+
+    def _studies(self, where: str, args: tuple[Any, ...]) -> list[StoredStudy]:
+        with self._lock:
+            rows = self._db.execute(
+                f"""SELECT s.name, s.source, s.first_line, s.space, s.cell_space, s.direction,
+                        s.options, s.seed, s.created, s.updated,
+                        (SELECT COUNT(*) FROM trials t WHERE t.study = s.name),
+                        (SELECT CASE WHEN s.direction = 'maximize' THEN MAX(t.value) ELSE MIN(t.value) END
+                           FROM trials t WHERE t.study = s.name AND t.state = 'complete')
+                    FROM studies s {where} ORDER BY s.updated DESC""",
+                args,
+            ).fetchall()
+        return [
+            StoredStudy(
+                name=r[0],
+                source=r[1],
+                first_line=r[2],
+                space=json.loads(r[3]),
+                cell_space=json.loads(r[4]),
+                direction=r[5],
+                options=json.loads(r[6]),
+                seed=r[7],
+                created=r[8],
+                updated=r[9],
+                n_trials=r[10],
+                best_value=r[11],
+            )
+            for r in rows
+        ]
+
+    def trials(self, name: str) -> list[Any]:
+        """The study's trials as :class:`~hpmagic.study.Trial` objects, by number."""
+        from ..run.study import Trial
+
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT number, params, raw, value, state, duration, error, output, extras,
+                          started, ended, reports
+                   FROM trials WHERE study = ? ORDER BY number""",
+                (name,),
+            ).fetchall()
+        return [
+            Trial(
+                number=r[0],
+                params=json.loads(r[1]),
+                value=r[3],
+                state=r[4],
+                duration=r[5],
+                error=r[6],
+                raw=json.loads(r[2]),
+                extras=json.loads(r[8]),
+                output=r[7],
+                reports=[(int(s), float(v)) for s, v in json.loads(r[11])],
+                started=r[9] or 0.0,
+                ended=r[10] or 0.0,
+            )
+            for r in rows
+        ]
+
+    def max_number(self, name: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(number) FROM trials WHERE study = ?", (name,)).fetchone()
+        return -1 if row[0] is None else int(row[0])
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` under the store's lock; rolls back on error.
+
+    IMMEDIATE takes the write lock at the start, so a busy file makes SQLite wait
+    (busy timeout) instead of failing halfway through.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.store._lock.acquire()
+        try:
+            self.store._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.store._lock.release()
+            raise
+        return self.store._db
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        db = self.store._db
+        try:
+            if kind is None:
+                db.execute("COMMIT")
+            elif db.in_transaction:
+                db.execute("ROLLBACK")
+        except sqlite3.Error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            self.store._lock.release()
+
+
+# -- the observer ------------------------------------------------------------------
+class StoreObserver:
+    """Keeps a study in a :class:`Store`: each ended trial is committed at once.
+
+    A failed write (full disk, file gone read-only) turns saving off for this
+    study and puts a note on it; the run goes on in memory.
+    """
+
+    def __init__(self, store: Store, cell_space: Any) -> None:
+        self.store = store
+        self.cell_space = cell_space  # the space as the cell defines it (before any refine)
+        self.saving = True
+        self._lock = threading.Lock()
+
+    def save(self, study: Any) -> None:
+        """Write the study's row (cell, spaces, options)."""
+        self._guard(study, lambda: self.store.save_study(study.name, **study_row(study, self.cell_space)))
+
+    def trial_ended(self, study: Any, trial: Any) -> None:
+        direction = study.direction if trial.state == "complete" else None
+        self._guard(study, lambda: self.store.add_trial(study.name, trial, direction))
+
+    def space_changed(self, study: Any) -> None:
+        self.save(study)
+
+    def run_ended(self, study: Any) -> None:
+        self.save(study)
+
+    def _guard(self, study: Any, write: Callable[[], Any]) -> None:
+        with self._lock:
+            if not self.saving:
+                return
+            try:
+                write()
+            except (sqlite3.Error, OSError, StoreError) as exc:
+                self.saving = False
+                note(
+                    study,
+                    f"the store {self.store.path} failed ({_reason(exc)}): from now on this study is "
+                    "kept in memory only, not saved; trials saved before are kept",
+                )
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "full" in text:
+        return "disk full"
+    return text or type(exc).__name__
+
+
+def note(study: Any, text: str) -> None:
+    """Put a one-line note on the study (its summary and dashboard show it)."""
+    notes = getattr(study, "notes", None)
+    if notes is not None and text not in notes:
+        notes.append(text)
+
+
+def study_row(study: Any, cell_space: Any) -> dict[str, Any]:
+    """What the studies table keeps of a live study."""
+    complete = any(t.state == "complete" for t in study.trials)
+    return {
+        "source": study.program.source,
+        "first_line": study.program.first_line,
+        "space": study.search_space.to_json(),
+        "cell_space": cell_space.to_json(),
+        "direction": study.direction if complete or study.options.direction else None,
+        "options": study.options.to_json(),
+        "seed": study.seed,
+    }
+
+
+# -- resuming ----------------------------------------------------------------------
+def fitting(trials: list[Any], old_space: Any, new_space: Any) -> tuple[list[Any], int]:
+    """The stored trials that are points of ``new_space``, with raw params remapped.
+
+    A choice's raw value is an index into its option list; when the options
+    changed, each index is mapped through the option it stood for. Returns the
+    trials kept and how many were left out.
+    """
+    kept: list[Any] = []
+    for trial in trials:
+        raw = remap(trial.raw, old_space, new_space)
+        if raw is None or not new_space.contains(raw):
+            continue
+        if raw != trial.raw:
+            import dataclasses
+
+            trial = dataclasses.replace(trial, raw=raw)
+        kept.append(trial)
+    return kept, len(trials) - len(kept)
+
+
+def remap(raw: dict[str, Any], old_space: Any, new_space: Any) -> dict[str, Any] | None:
+    """``raw`` of ``old_space`` as raw params of ``new_space``; ``None`` if it has no place there."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        new = new_space.by_key.get(key)
+        old = old_space.by_key.get(key)
+        if new is None or old is None or new.kind != old.kind:
+            return None
+        if new.is_choice:
+            if not isinstance(value, int) or not 0 <= value < len(old.options):
+                return None
+            record = old.options[value]
+            matches = [i for i, o in enumerate(new.options) if o == record and type(o) is type(record)]
+            if not matches:
+                return None
+            value = matches[0]
+        out[key] = value
+    return out
+
+
+def open_store(path: str) -> Store:
+    """Open (or create) the store at ``path``; raises :class:`StoreError` with a clear message."""
+    return Store(path)
+
+
+def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
+    """The study of a cell, continued from the store when its name is known there.
+
+    Earlier trials become the study's history (shown, counted, and the search is
+    warm-started from those that fit); new trials are numbered after the stored
+    ones and each is committed when it ends.
+    """
+    from ..core.space import Space
+    from ..run.study import Study
+
+    name = options.name or program.default_name()
+    space = Space.build(program, dict(namespace))
+    notes: list[str] = []
+    store: Store | None = None
+    stored: StoredStudy | None = None
+    history: list[Any] = []
+    first_number = 0
+    stored_direction = None
+    try:
+        store = open_store(options.store)
+        stored = store.study(name)
+        if stored is not None:
+            trials = store.trials(name)
+            first_number = store.max_number(name) + 1
+            history = trials
+            old_space = _space_or_none(stored.cell_space)
+            if old_space is None or old_space.signature() != space.signature():
+                history, left_out = fitting(trials, old_space or space, space)
+                notes.append(
+                    f"the cell's space changed since study '{name}' last ran: {len(history)} of "
+                    f"{len(trials)} earlier trials fit it and are reused"
+                    + (f" ({left_out} left out, still in the store)" if left_out else "")
+                )
+            elif trials:
+                notes.append(f"continues study '{name}': {len(trials)} earlier trials loaded from the store")
+            if any(t.state == "complete" for t in trials):
+                stored_direction = stored.direction  # it ranks those trials
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        if store is not None:
+            store.close()
+        store = None
+        notes.append(f"{exc}: this study is kept in memory only, not saved")
+    study = Study(
+        program,
+        namespace,
+        options,
+        space=space,
+        history=history,
+        first_number=first_number,
+        stored_direction=stored_direction,
+    )
+    study.notes.extend(notes)
+    if store is not None:
+        observer = StoreObserver(store, cell_space=space)
+        observer.save(study)
+        study.subscribe(observer)
+    return study
+
+
+def _space_or_none(data: Any) -> Any:
+    """A stored space, or ``None`` when it cannot be read back (written by another version)."""
+    from ..core.space import Space
+
+    try:
+        return Space.from_json(data)
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def load_stored(path: str, name: str) -> tuple[StoredStudy, list[Any]]:
+    """A stored study and its trials; :class:`StoreError` when the store or the study is missing."""
+    if not os.path.exists(path):
+        raise StoreError(f"no store at {path}")
+    store = open_store(path)
+    try:
+        stored = store.study(name)
+        if stored is None:
+            known = ", ".join(s.name for s in store.studies()) or "none"
+            raise StoreError(f"no study named {name!r} in {path}; stored studies: {known}")
+        return stored, store.trials(name)
+    finally:
+        store.close()
+
+
+def store_paths(studies: Iterable[Any] = ()) -> list[str]:
+    """The default store and the stores the given studies use, without repeats."""
+    from ..core.options import DEFAULT_STORE
+
+    paths: list[str] = []
+    for path in [DEFAULT_STORE, *(s.options.store for s in studies if s.options.store)]:
+        path = os.path.abspath(path)
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+def describe(stored: StoredStudy) -> str:
+    """One line about a stored study."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stored.updated))
+    best = f"best {stored.best_value:.6g}" if stored.best_value is not None else "no complete trial"
+    return (
+        f"{stored.name}: {stored.n_trials} trials, {best} ({stored.direction or 'minimize'}), updated {when}"
+    )
+
+
+def stored_lines(paths: Iterable[str], skip: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """One line per stored study in the existing stores among ``paths``."""
+    lines: list[str] = []
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        try:
+            store = open_store(path)
+        except StoreError as exc:
+            lines.append(f"store {path}: {exc}")
+            continue
+        try:
+            for stored in store.studies():
+                if stored.name not in skip:
+                    lines.append(f"stored in {os.path.relpath(path)}: {describe(stored)}")
+        finally:
+            store.close()
+    return lines
+
+
+def find_stored(name: str, stores: Iterable[str]) -> tuple[StoredStudy, list[Any]]:
+    """Study ``name`` and its trials from the first store among ``stores`` that has it."""
+    errors: list[str] = []
+    for store_path in stores:
+        try:
+            return load_stored(store_path, name)
+        except StoreError as exc:
+            errors.append(str(exc))
+    raise StoreError("; ".join(errors) or f"no study named {name!r}")
+
+
+def export_stored(name: str, path: str, stores: Iterable[str]) -> str:
+    """Write the export of study ``name`` from the first store among ``stores`` that has it."""
+    from ..core.space import Space
+    from .export import summary, write
+
+    stored, trials = find_stored(name, stores)
+    space = Space.from_json(stored.space).describe()
+    direction = stored.direction or "minimize"
+    data = summary(name, direction, trials, space, {"seed": stored.seed, "algo": stored.options.get("algo")})
+    return write(data, path)
+
+
+def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
+    """``study.code()`` / ``code(ranges=True)`` for a study found only in a store."""
+    from ..core.codegen import CodegenError, code_with_values, magic_line, ranges_code
+    from ..core.options import Options
+    from ..core.program import parse
+    from ..core.space import Space
+    from .export import best_of
+
+    stored, trials = find_stored(name, stores)
+    program = parse(stored.source, first_line=stored.first_line)
+    space = Space.from_json(stored.space)
+    if ranges:
+        known = set(Options.__dataclass_fields__)
+        options = Options(**{k: v for k, v in stored.options.items() if k in known})
+        body = ranges_code(program, space, Space.from_json(stored.cell_space))
+        return magic_line(options, name, stored.direction) + "\n" + body
+    best = best_of(trials, stored.direction or "minimize")
+    if best is None:
+        raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
+    return code_with_values(program, space, best.raw)

@@ -1,0 +1,655 @@
+"""The live view of a study: ipywidgets, updated from the run thread, throttled.
+
+A :class:`Dashboard` observes a study. Study events only poke a :class:`Throttle`,
+which turns bursts of events into at most ``1 / REFRESH_INTERVAL`` refreshes and
+always delivers the last one. Every widget write happens in
+:meth:`Dashboard.refresh` under the dashboard's lock: the one path from the run
+thread to the widgets.
+
+A refresh costs little whatever the number of trials: new trials are appended to
+a column store (:class:`hpmagic.plotdata.History`), text is rebuilt only when it
+changed, plot data is capped in size, and plots are redrawn only when their data
+moved, one per refresh, with a pause that grows with how long drawing takes.
+
+User text (names, choices, errors, prints) reaches the page either through
+widgets that take plain text or through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from ..run.execution import COMPLETE, FAILED, PRUNED
+from ..run.study import Study, Trial
+from .plotdata import shorten
+
+REFRESH_INTERVAL = 0.1  # seconds: at most ~10 updates a second
+TICK_INTERVAL = 1.0  # elapsed time / ETA move on even when no trial ends
+PLOT_MIN_GAP = 0.25  # seconds between two plot drawings during a run
+PLOT_DUTY = 6.0  # after a drawing of d seconds, wait at least d * PLOT_DUTY
+IMPORTANCE_GAP = 5.0  # importance() may be costly: at most this often during a run
+RECENT = 12  # trials listed in the table
+ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
+
+_VIEWS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
+_display_ids = itertools.count()
+
+
+class Throttle:
+    """Calls ``fn`` at most once per ``interval``; a poke during the pause is not lost."""
+
+    def __init__(self, fn: Callable[[], None], interval: float = REFRESH_INTERVAL) -> None:
+        self._fn = fn
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._due = 0.0
+        self._last = 0.0
+
+    def poke(self, delay: float = 0.0) -> None:
+        """Ask for a call, not sooner than ``delay`` seconds from now."""
+        with self._lock:
+            now = time.monotonic()
+            due = max(now + delay, self._last + self._interval)
+            if self._timer is not None:
+                if self._due <= due:
+                    return
+                self._timer.cancel()  # an earlier call is wanted
+            self._due = due
+            self._timer = threading.Timer(max(0.0, due - now), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._last = time.monotonic()
+        self._fn()
+
+    def flush(self) -> None:
+        """Run now (e.g. when the run ends), cancelling a pending call."""
+        self.cancel()
+        with self._lock:
+            self._last = time.monotonic()
+        self._fn()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+# -- text ----------------------------------------------------------------------
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.6g}"
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as people read it (floats short, strings quoted)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return _fmt(value)
+    return str(value)
+
+
+def format_params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m{sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    return shorten(" ".join((text or "").split()), limit)
+
+
+def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
+    """``12/50 trials · 2 failed · 1 pruned · 14.2s elapsed · ~40s left`` for this run."""
+    counts = counts if counts is not None else study.counts()
+    ran, target = study.n_ended_this_run, study.n_target
+    parts = [f"{ran}/{target} trials" if target else f"{sum(counts.values())} trials"]
+    parts.append(f"{counts.get(FAILED, 0)} failed")
+    parts.append(f"{counts.get(PRUNED, 0)} pruned")
+    earlier = study.n_before_run
+    if earlier:
+        parts.append(f"+{earlier} earlier")
+    if study.run_started_at is not None:
+        end = study.run_ended_at or time.time()
+        elapsed = max(0.0, end - study.run_started_at)
+        parts.append(f"{format_duration(elapsed)} elapsed")
+        if study.running and 0 < ran < target:
+            parts.append(f"~{format_duration(elapsed / ran * (target - ran))} left")
+    return " · ".join(parts)
+
+
+def state_line(study: Study, stopping: bool = False) -> str:
+    if study.running:
+        return "stopping: running trials finish…" if stopping else "running"
+    return study.message or study.end_reason or "not started"
+
+
+def _notes_html(study: Study) -> str:
+    """The study's lasting notes (continued, space changed, no longer saved), escaped."""
+    return "".join(
+        f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>" for note in study.notes
+    )
+
+
+def _trial_line(trial: Trial, best: Trial | None) -> str:
+    mark = "★" if best is not None and trial is best else {FAILED: "✗", PRUNED: "✂"}.get(trial.state, " ")
+    value = _fmt(trial.value) if trial.state != FAILED else "–"
+    head = f"{mark} #{trial.number:<4} {trial.state:<8} {value:>11} {format_duration(trial.duration):>7}  "
+    tail = _one_line(trial.error, ERROR_CHARS) if trial.state == FAILED else format_params(trial.params)
+    return head + tail
+
+
+def text_summary(study: Study, recent: int = 8) -> str:
+    """Several lines of plain text: where the run is, the best config, the last trials."""
+    trials = study.trials
+    counts = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
+    for t in trials:
+        counts[t.state] = counts.get(t.state, 0) + 1
+    lines = [f"hpmagic study '{study.name}' ({study.direction}) — {state_line(study)}"]
+    lines.extend(f"  note: {note}" for note in study.notes)
+    lines.append("  " + progress_line(study, counts))
+    best = study.best_trial
+    if best is None:
+        lines.append("  no complete trial yet")
+    else:
+        lines.append(f"  best value {_fmt(best.value)} (trial {best.number}):")
+        lines.extend(f"    {k} = {format_value(v)}" for k, v in best.params.items())
+    if trials:
+        lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
+        lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
+    return "\n".join(lines)
+
+
+def static_html(study: Study, convergence: bytes | None = None) -> str:
+    """The final results as plain HTML (escaped), for notebooks saved without widget state."""
+    e = html.escape
+    best = study.best_trial
+    counts = study.counts()
+    rows = "".join(
+        f"<tr><td style='padding:1px 8px 1px 0'><code>{e(str(k))}</code></td>"
+        f"<td style='padding:1px 0'><code>{e(format_value(v))}</code></td></tr>"
+        for k, v in (best.params.items() if best else [])
+    )
+    best_html = (
+        f"<div>best value <b>{e(_fmt(best.value))}</b> (trial {best.number})</div>"
+        f"<table style='border-collapse:collapse;margin:2px 0 6px 0'>{rows}</table>"
+        if best
+        else "<div>no complete trial yet</div>"
+    )
+    img = (
+        f"<img alt='convergence' src='data:image/png;base64,{base64.b64encode(convergence).decode()}'/>"
+        if convergence
+        else ""
+    )
+    return (
+        "<div class='hpmagic-summary' style='font-family:sans-serif;font-size:13px'>"
+        f"<div><b>hpmagic study {e(study.name)}</b> ({e(study.direction)}) — {e(state_line(study))}</div>"
+        f"{_notes_html(study)}"
+        f"<div style='color:#555'>{e(progress_line(study, counts))}; "
+        f"{counts[COMPLETE]} complete in all</div>"
+        f"{best_html}{img}</div>"
+    )
+
+
+_CSS = """<style>
+.hpmagic-dash .hpmagic-trials select { font-family: var(--jp-code-font-family, monospace);
+  font-size: 12px; }
+.hpmagic-dash .hpmagic-output pre { max-height: 220px; overflow: auto; margin: 0; padding: 4px 6px;
+  background: var(--jp-layout-color2, #f5f5f5); font-size: 12px; white-space: pre-wrap; }
+</style>"""
+
+
+class Dashboard:
+    """The widgets of one view of a study (each display of a study is a new view)."""
+
+    def __init__(self, study: Study) -> None:
+        import ipywidgets as w
+
+        from .plotdata import History
+
+        self.study = study
+        self._lock = threading.RLock()
+        self.history = History()
+        self._stopping = False
+        self._closed = False
+        self._best_shown: Any = object()
+        self._table_shown: tuple[Any, ...] = ()
+        self._drawn: dict[str, Any] = {}  # plot name -> version drawn
+        self._drawn_at: dict[str, float] = {}
+        self._next_draw = 0.0
+        self._importance_at = 0.0
+        self._importance_version: Any = None
+        self._importance: list[tuple[str, float]] = []
+        self._display: Any = None
+        self._updating_table = False
+        self.display_id: str | None = None
+        self.refresh_count = 0
+        self.last_refresh_seconds = 0.0
+
+        self.title = w.HTML()
+        self.progress = w.IntProgress(min=0, max=1, layout=w.Layout(width="220px"))
+        self.status = w.Label(layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"))
+        self.status.add_class("hpmagic-status")
+        self.title.add_class("hpmagic-title")
+        self.state = w.Label()
+        self.stop_button = w.Button(
+            description="Stop", button_style="danger", icon="stop", layout=w.Layout(width="90px")
+        )
+        self.stop_button.on_click(self._on_stop)
+        header = w.HBox(
+            [self.progress, self.status, self.stop_button],
+            layout=w.Layout(align_items="center", width="100%"),
+        )
+
+        self.best = w.HTML()
+        self.best.add_class("hpmagic-best")
+        self.convergence = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.importance = w.Image(format="png")
+        self.importance_box = w.VBox([self.importance], layout=w.Layout(display="none"))
+        right = w.VBox(
+            [self.best, self.importance_box], layout=w.Layout(margin="0 0 0 12px", flex="1 1 260px")
+        )
+        top = w.HBox(
+            [self.convergence, right], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
+        )
+
+        #: per dimension key: its plot, and a slot beside it for a control (see attach_controls)
+        self.dimension_plots: dict[str, Any] = {}
+        self.control_slots: dict[str, Any] = {}
+        self.dimension_cells: dict[str, Any] = {}
+        for dim in study.search_space.dims:
+            plot = w.Image(format="png")
+            slot = w.VBox(layout=w.Layout(display="none"))
+            self.dimension_plots[dim.key] = plot
+            self.control_slots[dim.key] = slot
+            self.dimension_cells[dim.key] = w.VBox([plot, slot], layout=w.Layout(margin="0 8px 6px 0"))
+        self.dimensions = w.HBox(
+            list(self.dimension_cells.values()), layout=w.Layout(flex_flow="row wrap", width="100%")
+        )
+        #: where a control panel for the whole space goes (e.g. a "continue" button)
+        self.controls_box = w.VBox(layout=w.Layout(display="none"))
+
+        self.curves = w.Image(format="png")
+        self.curves_box = w.VBox([self.curves], layout=w.Layout(display="none", align_items="flex-start"))
+
+        self.trials = w.Select(options=[], rows=RECENT + 1, layout=w.Layout(width="calc(100% - 8px)"))
+        self.trials.add_class("hpmagic-trials")
+        self.trials.observe(self._on_select, names="value")
+        self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
+        self.output.add_class("hpmagic-output")
+        trials_label = w.Label("recent trials (★ best, ✗ failed, ✂ pruned) — select one to see its output")
+
+        self.widget = w.VBox(
+            [
+                w.HTML(_CSS),
+                self.title,
+                header,
+                top,
+                self.dimensions,
+                self.controls_box,
+                self.curves_box,
+                trials_label,
+                self.trials,
+                self.output,
+            ],
+            layout=w.Layout(width="100%", max_width="1100px"),
+        )
+        self.widget.add_class("hpmagic-dash")
+        self._throttle = Throttle(self.refresh)
+        self._attach_space_controls()
+        _VIEWS.add(self)
+        study.subscribe(self)
+        self.refresh(final=not study.running)
+
+    # -- the slot for per-dimension controls --------------------------------------
+    def dimension_plot(self, key: str) -> Any:
+        """The plot widget of dimension ``key`` (a control may sit beside it)."""
+        return self.dimension_plots[key]
+
+    def control_slot(self, key: str) -> Any:
+        """The box under dimension ``key``'s plot where its control goes."""
+        return self.control_slots[key]
+
+    def attach_controls(self, controls: Any) -> None:
+        """Place a control panel: one row per dimension beside its plot, the rest below.
+
+        ``controls`` needs ``.widget``; if it has ``.rows`` (dict key → widget) or
+        ``.row(key)``, each row goes under its dimension's plot and ``.widget`` (its
+        buttons) below the plots.
+        """
+        rows = getattr(controls, "rows", None)
+        if rows is None and callable(getattr(controls, "row", None)):
+            rows = {key: controls.row(key) for key in self.control_slots}
+        widget = getattr(controls, "widget", None)
+        if rows and widget is not None and _contains_any(widget, [r for r in rows.values() if r is not None]):
+            rows = None  # the panel already holds its rows: show it whole, each row once
+        with self._lock:
+            for key, row in (rows or {}).items():
+                if key in self.control_slots and row is not None:
+                    slot = self.control_slots[key]
+                    slot.children = (row,)
+                    slot.layout.display = ""
+            if widget is not None:
+                self.controls_box.children = (widget,)
+                self.controls_box.layout.display = ""
+
+    def _attach_space_controls(self) -> None:
+        """The per-dimension controls of :mod:`hpmagic.sliders`, where that module exists."""
+        try:
+            from .sliders import SpaceControls  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        try:
+            self.attach_controls(SpaceControls(self.study))
+        except Exception as exc:  # noqa: BLE001 - the view works without its controls
+            self.study.log.write(f"[hpmagic] the dashboard's controls failed: {exc!r}\n")
+
+    # -- study events (any thread): only poke ---------------------------------------
+    def trial_ended(self, study: Study, trial: Any) -> None:
+        self._throttle.poke()
+
+    def run_started(self, study: Study) -> None:
+        with self._lock:
+            self._stopping = False
+        self._throttle.poke()
+
+    def space_changed(self, study: Study) -> None:
+        self._throttle.poke()
+
+    def run_ended(self, study: Study) -> None:
+        self._throttle.cancel()
+        self.refresh(final=True)
+
+    def _on_stop(self, _: Any) -> None:
+        self.study.stop()
+        with self._lock:
+            self._stopping = True
+        self._throttle.poke()
+
+    def _on_select(self, change: Any) -> None:
+        if self._updating_table:
+            return
+        with self._lock:
+            self._show_output(change["new"])
+
+    # -- the one path that writes widgets -----------------------------------------------
+    def refresh(self, final: bool = False) -> None:
+        """Write the study's state into the widgets (``final``: draw every stale plot)."""
+        started = time.perf_counter()
+        study = self.study
+        with self._lock:
+            if self._closed:
+                return
+            new = study.trials[len(self.history) :]
+            for trial in new:
+                self.history.add(trial)
+            running = study.running
+            counts = dict(self.history.counts)
+            self.progress.max = max(study.n_target, 1)
+            self.progress.value = min(max(study.n_ended_this_run, 0), self.progress.max)
+            self.progress.bar_style = "" if running else ("success" if counts[COMPLETE] else "warning")
+            self.status.value = progress_line(study, counts)
+            self.stop_button.disabled = not running or self._stopping
+            self.stop_button.button_style = "danger" if running and not self._stopping else ""
+            self.stop_button.description = "Stopping" if running and self._stopping else "Stop"
+            # the state last: a view that reads "completed" or "stopped" already has the final counts
+            self.title.value = (
+                f"<b>hpmagic study {html.escape(study.name)}</b> "
+                f"<span style='color:#666'>({html.escape(study.direction)}) — "
+                f"{html.escape(state_line(study, self._stopping))}</span>" + _notes_html(study)
+            )
+            best = study.best_trial
+            if best is not self._best_shown:
+                self._best_shown = best
+                self.best.value = _best_html(best, study.direction)
+            if new or final or not self._table_shown:
+                self._update_table(best)
+            self._draw_plots(final)
+            if final:
+                self._update_display()
+            self.refresh_count += 1
+            self.last_refresh_seconds = time.perf_counter() - started
+            pending = self._pending_plots()
+        if pending:
+            self._throttle.poke(max(0.0, self._next_draw - time.monotonic()))
+        elif running:
+            self._throttle.poke(TICK_INTERVAL)
+
+    def _update_table(self, best: Trial | None) -> None:
+        trials = self.study.trials
+        shown = list(reversed(trials[-RECENT:]))
+        if best is not None and best not in shown:
+            shown.insert(0, best)
+        selected = self.trials.value
+        if selected is not None and selected not in {t.number for t in shown}:
+            extra = next((t for t in reversed(trials) if t.number == selected), None)
+            if extra is not None:
+                shown.append(extra)
+        options = tuple((_trial_line(t, best), t.number) for t in shown)
+        if options != self._table_shown:
+            self._table_shown = options
+            self._updating_table = True
+            try:
+                self.trials.options = options
+                self.trials.value = selected if selected in {n for _, n in options} else None
+            finally:
+                self._updating_table = False
+        if selected is not None:
+            self._show_output(selected)
+
+    def _show_output(self, number: int | None) -> None:
+        if number is None:
+            return
+        trial = next((t for t in reversed(self.study.trials) if t.number == number), None)
+        if trial is None:
+            return
+        e = html.escape
+        head = (
+            f"trial {trial.number} · {trial.state} · value {_fmt(trial.value)} · "
+            f"{format_duration(trial.duration)}"
+        )
+        parts = [f"<div><b>{e(head)}</b></div>", f"<div><code>{e(format_params(trial.params))}</code></div>"]
+        if trial.error:
+            parts.append(f"<div style='color:#b00'>{e(trial.error)}</div>")
+        if trial.reports:
+            pts = ", ".join(f"{s}: {_fmt(v)}" for s, v in trial.reports[-20:])
+            parts.append(f"<div style='color:#555'>reports (step: value) {e(pts)}</div>")
+        out = trial.output or ""
+        parts.append(
+            f"<pre>{e(out)}</pre>" if out else "<div style='color:#777'><i>no printed output</i></div>"
+        )
+        self.output.value = "".join(parts)
+
+    # -- plots -------------------------------------------------------------------------
+    def _plot_versions(self) -> dict[str, Any]:
+        h = self.history
+        space = self.study.search_space
+        versions: dict[str, Any] = {"convergence": (len(h), self.study.direction)}
+        for dim in space.dims:
+            if dim.key in self.dimension_plots:
+                versions[f"dim:{dim.key}"] = (
+                    h.touched.get(dim.key, 0),
+                    dim.low,
+                    dim.high,
+                    tuple(dim.allowed),
+                )
+        if h.reports:
+            versions["curves"] = (len(h.reports), len(h))
+        return versions
+
+    def _pending_plots(self) -> list[str]:
+        return [k for k, v in self._plot_versions().items() if self._drawn.get(k) != v]
+
+    def _draw_plots(self, everything: bool) -> None:
+        now = time.monotonic()
+        if not everything and now < self._next_draw:
+            return
+        versions = self._plot_versions()
+        stale = [k for k, v in versions.items() if self._drawn.get(k) != v]
+        # the longest-waiting plot first, so a plot that changes with every trial cannot starve the others
+        stale.sort(key=lambda k: (self._drawn_at.get(k, 0.0), k != "convergence"))
+        for name in stale if everything else stale[:1]:
+            t0 = time.perf_counter()
+            self._draw(name)
+            self._drawn[name] = versions[name]
+            self._drawn_at[name] = time.monotonic()
+            self._next_draw = time.monotonic() + max(PLOT_MIN_GAP, PLOT_DUTY * (time.perf_counter() - t0))
+        self._draw_importance(everything)
+
+    def _draw(self, name: str) -> None:
+        from . import plotdata, plots
+
+        h, study = self.history, self.study
+        if name == "convergence":
+            data = plotdata.convergence(h.numbers, h.values, h.states, study.direction)
+            self.convergence.value = plots.convergence_png(data)
+        elif name.startswith("dim:"):
+            key = name[4:]
+            dim = study.search_space.by_key[key]
+            data = plotdata.dimension(
+                dim,
+                h.numbers,
+                h.values,
+                h.states,
+                h.raws,
+                study.direction,
+                positions=h.positions.get(key, []),
+                params=h.params.get(key, []),
+            )
+            self.dimension_plots[key].value = plots.dimension_png(data)
+        elif name == "curves":
+            states = dict(zip(h.numbers, h.states))
+            final = dict(zip(h.numbers, h.values))
+            data = plotdata.report_curves(h.reports, states, final, study.direction)
+            self.curves.value = plots.curves_png(data)
+            self.curves_box.layout.display = ""
+
+    def _draw_importance(self, now_: bool) -> None:
+        from . import plotdata, plots
+
+        importance = getattr(self.study, "importance", None)
+        version = self.history.counts.get(COMPLETE, 0)
+        if importance is None or version == self._importance_version:
+            return
+        if not now_ and time.monotonic() - self._importance_at < IMPORTANCE_GAP:
+            return
+        self._importance_at = time.monotonic()
+        self._importance_version = version
+        try:
+            bars = plotdata.importance_bars(importance())
+        except Exception:  # noqa: BLE001 - too few trials, or no importance at all: no panel
+            bars = []
+        if bars != self._importance:
+            self._importance = bars
+            if bars:
+                self.importance.value = plots.importance_png(bars)
+        self.importance_box.layout.display = "" if bars else "none"
+
+    # -- the cell's display ---------------------------------------------------------------
+    def bundle(self) -> dict[str, Any]:
+        """The display bundle: the live widget, and HTML and text for where widgets cannot render."""
+        data = dict(self.widget._repr_mimebundle_() or {})
+        data["text/plain"] = text_summary(self.study)
+        data["text/html"] = static_html(self.study, self.convergence.value or None)
+        return data
+
+    def show(self) -> None:
+        """Display this view with a display id, so the run's end can update what is saved."""
+        from IPython.display import display
+
+        self.display_id = f"hpmagic-{id(self):x}-{next(_display_ids)}"
+        with self._lock:
+            self._display = display(self.bundle(), raw=True, display_id=self.display_id)
+
+    def _update_display(self) -> None:
+        if self._display is not None:
+            self._display.update(self.bundle(), raw=True)
+
+    def close(self) -> None:
+        """Stop observing the study and close the widgets."""
+        self.study.unsubscribe(self)
+        self._throttle.cancel()
+        with self._lock:
+            self._closed = True
+            self.widget.close()
+
+
+def _contains_any(root: Any, widgets: list[Any]) -> bool:
+    """Whether any of ``widgets`` is ``root`` or inside it."""
+    targets = {id(x) for x in widgets}
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if id(node) in targets:
+            return True
+        stack.extend(getattr(node, "children", ()) or ())
+    return False
+
+
+def _best_html(best: Trial | None, direction: str) -> str:
+    if best is None:
+        return "<div style='color:#777'>no complete trial yet</div>"
+    e = html.escape
+    rows = "".join(
+        f"<div style='line-height:1.5'><code>{e(str(k))}</code> = <code><b>{e(format_value(v))}</b></code></div>"
+        for k, v in best.params.items()
+    )
+    word = "score" if direction == "maximize" else "value"
+    return (
+        f"<div>best {word} <b style='font-size:15px'>{e(_fmt(best.value))}</b> "
+        f"<span style='color:#666'>(trial {best.number})</span></div>{rows}"
+    )
+
+
+def views(study: Study | None = None) -> list[Dashboard]:
+    """The live dashboards (of ``study``), e.g. to inspect their widgets."""
+    return [d for d in list(_VIEWS) if study is None or d.study is study]
+
+
+def mimebundle(study: Study) -> dict[str, Any]:
+    """The study's display: a live dashboard where widgets render, plain text everywhere.
+
+    In a kernel the dashboard is displayed with a display id (so its HTML summary
+    can be updated when the run ends) and the cell's result is the study's text.
+    """
+    if not _widgets_available():
+        return {"text/plain": text_summary(study)}
+    Dashboard(study).show()
+    if study.running:
+        return {"text/plain": f"<hpmagic.Study '{study.name}' (live view above)>"}
+    return {"text/plain": repr(study)}
+
+
+def _widgets_available() -> bool:
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        return ip is not None and getattr(ip, "kernel", None) is not None
+    except ImportError:
+        return False

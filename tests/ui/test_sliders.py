@@ -1,0 +1,88 @@
+"""The sliders panel's logic on real ipywidgets objects, without a kernel."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import hpmagic
+from hpmagic import Options
+from hpmagic.ui.sliders import NumericControl, SpaceControls
+
+CELL = """
+x = tune.uniform(0, 10)
+lr = tune.loguniform(1e-4, 1e-1)
+n = tune.quniform(10, 100, 10)
+d = tune.logint(1, 1000)
+(x - 3) ** 2 + abs(math.log10(lr) + 2) + n / 100 + math.log10(d)
+"""
+
+
+@pytest.fixture()
+def panel():
+    s = hpmagic.create_study(CELL, {"math": math}, Options(max_evals=20, store=None, seed=3))
+    s.run().wait(60)
+    c = SpaceControls(s, live=False)
+    yield c
+    c.close()
+
+
+def test_controls_follow_the_kinds(panel):
+    x, lr, n, d = (panel.control(k) for k in ("x", "lr", "n", "d"))
+    assert all(isinstance(c, NumericControl) for c in (x, lr, n, d))
+    # log scales run over log10 values, with the fields in natural units
+    assert lr.slider.value == (-4.0, -1.0) and (lr.low.value, lr.high.value) == ("0.0001", "0.1")
+    assert lr.slider.min < -4 and lr.slider.max > -1  # room to widen
+    assert n.slider.step == 10 and n.slider.value == (10, 100)
+    assert type(n.slider).__name__ == "IntRangeSlider"
+    assert x.slider.min == 0  # the margin does not cross zero
+    lr.slider.value = (-3.0, -2.0)
+    assert (lr.low.value, lr.high.value) == ("0.001", "0.01")
+    assert "0.001 … 0.01" in lr.readout.value
+    d.slider.value = (1.0, 2.0)
+    assert (d.low.value, d.high.value) == ("10", "100")
+    assert panel.ranges() == {"lr": (0.001, 0.01), "d": (10, 100)}
+    png = lr.marks.value
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fields_widen_beyond_the_slider_and_continue(panel):
+    x = panel.control("x")
+    x.high.value = "50"
+    assert x.slider.max >= 50 and x.slider.value[1] == 50
+    panel.n_box.value = 5
+    assert panel.continue_() is True
+    panel.study.wait(60)
+    assert panel.study.space["x"] == (0.0, 50.0)
+    assert len(panel.study.trials) == 25
+    assert all(panel.study.is_inside(t) for t in panel.study.trials)
+
+
+def test_zoom_fills_the_controls_without_applying(panel):
+    before = panel.study.space
+    ranges = panel.zoom()
+    assert ranges and panel.study.space == before
+    assert panel.ranges() == ranges
+    assert "Continue" in panel.status.value
+    panel.n_box.value = 4
+    assert panel.continue_()
+    panel.study.wait(60)
+    assert all(panel.study.is_inside(t) for t in panel.study.trials[20:])
+    assert panel.ranges() == {}
+
+
+def test_refresh_shows_a_refinement_made_from_code(panel):
+    panel.study.refine(x=(2, 4))
+    panel.refresh()
+    x = panel.control("x")
+    assert (x.low.value, x.high.value) == ("2", "4") and x.slider.value == (2, 4)
+    assert "of 20 trials inside" in panel.status.value
+
+
+def test_errors_are_shown_as_text(panel):
+    panel.control("lr").low.value = "<script>alert(1)</script>"
+    assert "<script>" not in panel.status.value and "&lt;script&gt;" in panel.status.value
+    before = panel.study.search_space.to_json()
+    assert panel.continue_() is False
+    assert panel.study.search_space.to_json() == before and not panel.study.running
