@@ -10,13 +10,12 @@ here do not know their budget, so that is the same as a run of k evaluations.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,14 +226,17 @@ def hpmagic_cell(problem: Problem) -> str:
     return "\n".join(lines + [f"objective({args})"])
 
 
-def run_hpmagic(problem: Problem, n: int, seed: int, algo: str = "tpe") -> list[float]:
-    """hpmagic through its headless API, as a user would: create_study, run, wait."""
+def run_hpmagic(problem: Problem, n: int, seed: int, algo: str = "tpe", settings: Any = None) -> list[float]:
+    """hpmagic through its headless API, as a user would: create_study, run, wait.
+
+    ``settings``: a :class:`hpmagic.search.searcher.SearchSettings` (None: the defaults)."""
     from hpmagic import Options, create_study, tune
 
     study = create_study(
         hpmagic_cell(problem),
         {"objective": problem.fn, "tune": tune},
         Options(store=None, seed=seed, algo=algo),
+        search_settings=settings,
     )
     study.run(n).wait()
     trials = sorted(study.trials, key=lambda t: t.number)
@@ -326,26 +328,19 @@ def best_at(trace: Sequence[float], k: int) -> float:
     return float(min(trace[:k]))
 
 
-@contextlib.contextmanager
-def tpe_settings(settings: dict[str, Any], hyperopt: bool = False) -> Iterator[None]:
-    """hpmagic's TPE settings replaced for the duration (restored after).
+def search_settings(settings: dict[str, Any], hyperopt: bool = False) -> Any:
+    """hpmagic's search settings with the TPE's replaced by ``settings``.
 
     ``hyperopt``: the settings are hyperopt's TPE's, and the joint estimator is off
     (hyperopt's TPE on every space).
     """
-    from hpmagic.search import searcher as search
+    from hpmagic.search.hyperopt_driver import HyperoptTPESettings
+    from hpmagic.search.joint_tpe import JointTPESettings
+    from hpmagic.search.searcher import SearchSettings
 
-    target = search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS
-    new, saved, joint = dict(settings), dict(target), search.USE_JOINT_TPE  # settings may be target
-    target.clear()
-    target.update(new)
-    search.USE_JOINT_TPE = not hyperopt
-    try:
-        yield
-    finally:
-        target.clear()
-        target.update(saved)
-        search.USE_JOINT_TPE = joint
+    if hyperopt:
+        return SearchSettings(hyperopt_tpe=HyperoptTPESettings(**settings), joint_on_flat=False)
+    return SearchSettings(joint=JointTPESettings(**settings))
 
 
 def get_flag(argv: Sequence[str] | None, flag: str) -> bool:

@@ -17,7 +17,6 @@ three; the figure is the median over R suggestions at N = 100, 1000, 2000.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import statistics
 import time
@@ -67,13 +66,14 @@ def hpmagic_ask(points: list[tuple[dict[str, float], float]], joint: bool = True
     """hpmagic's ask on the Branin space; ``joint=False``: as it drives hyperopt's TPE."""
     from hpmagic import create_study, tune
     from hpmagic.core.options import Options
-    from hpmagic.search.searcher import TPE_SETTINGS, Search
+    from hpmagic.search.searcher import SearchSettings, make_searcher
 
     study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
     space = study.search_space
     keys = {d.label: d.key for d in space.dims}
-    with common.tpe_settings(TPE_SETTINGS, hyperopt=True) if not joint else contextlib.nullcontext():
-        search = Search(space, "tpe", np.random.default_rng(0))
+    search = make_searcher(
+        "tpe", space, np.random.default_rng(0), settings=SearchSettings(joint_on_flat=joint)
+    )
     for number, (p, loss) in enumerate(points):
         search.tell(number, {keys[k]: v for k, v in p.items()}, loss)
     n = len(points)
@@ -128,16 +128,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     quick = common.get_flag(argv, "--quick")
     sizes = (100, 1000) if quick else (100, 1000, 2000)
     repeats = 5 if quick else 21
-    from hpmagic.search.searcher import JOINT_SETTINGS, tpe_settings
+    from dataclasses import asdict
 
-    settings = tpe_settings(2)
+    from hpmagic.search.searcher import SearchSettings
+
+    defaults = SearchSettings()
+    settings = defaults.hyperopt_tpe.suggest_kwargs(2)
+    joint_settings = asdict(defaults.joint)
 
     common.print_header(
         "Suggestion latency",
         "hpmagic Search.ask (joint TPE; driving hyperopt's TPE) vs raw hyperopt tpe.suggest (default and "
         "hpmagic's settings) vs Optuna TPE ask/tell",
         f"2-d Branin space, N ended trials (the same random points for all), median CPU time of {repeats} "
-        f"suggestions at N = {', '.join(map(str, sizes))}; joint TPE settings: {JOINT_SETTINGS}; settings "
+        f"suggestions at N = {', '.join(map(str, sizes))}; joint TPE settings: {joint_settings}; settings "
         f"hpmagic passes hyperopt's TPE: {settings}",
     )
     rows = []

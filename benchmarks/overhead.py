@@ -43,9 +43,9 @@ SPACE_CELL = "x1 = tune.uniform(-5, 10)\nx2 = tune.uniform(0, 15)\nx1 + x2"
 HYPEROPT_SETUP = """
 import functools, numpy as _np
 from hyperopt import fmin as _fmin, hp as _hp, tpe as _tpe, rand as _rand, Trials as _Trials
-from hpmagic.search.searcher import tpe_settings as _tpe_settings
+from hpmagic.search.hyperopt_driver import HyperoptTPESettings
 _space = {"x1": _hp.uniform("x1", -5, 10), "x2": _hp.uniform("x2", 0, 15)}
-_algos = {"tpe": functools.partial(_tpe.suggest, verbose=False, **_tpe_settings(2)), "rand": _rand.suggest}
+_algos = {"tpe": functools.partial(_tpe.suggest, verbose=False, **HyperoptTPESettings().suggest_kwargs(2)), "rand": _rand.suggest}
 """
 
 

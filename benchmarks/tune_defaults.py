@@ -1,4 +1,4 @@
-"""The search for hpmagic's TPE settings (``hpmagic.search.searcher.JOINT_SETTINGS``).
+"""The search for hpmagic's TPE settings (``hpmagic.search.joint_tpe.JointTPESettings``).
 
 hpmagic's TPE on flat spaces is its joint (multivariate) Parzen estimator,
 :mod:`hpmagic.search.joint_tpe`. Candidate settings are run through hpmagic itself
@@ -20,7 +20,7 @@ widths answer it, so Styblinski-Tang (4-d) joined the checks as a problem never 
 at while designing.
 
 ``--hyperopt`` instead searches the settings of hyperopt's own TPE
-(``hpmagic.search.searcher.TPE_SETTINGS``), which hpmagic uses on spaces with conditional
+(``hpmagic.search.hyperopt_driver.HyperoptTPESettings``), which hpmagic uses on spaces with conditional
 dimensions, with the joint estimator switched off for the run.
 
     python benchmarks/tune_defaults.py [--quick] [--hyperopt]
@@ -55,8 +55,7 @@ def run_many(fn: Any, problem: common.Problem, n: int, seeds: Sequence[int]) -> 
 
 def hpmagic_with(settings: dict[str, Any], hyperopt: bool = False) -> Any:
     def run(problem: common.Problem, n: int, seed: int) -> list[float]:
-        with common.tpe_settings(settings, hyperopt):
-            return common.run_hpmagic(problem, n, seed)
+        return common.run_hpmagic(problem, n, seed, settings=common.search_settings(settings, hyperopt))
 
     return run
 
@@ -119,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     budgets = (50,) if quick else BUDGETS
     choose = CHOOSE_ON if not quick else ("branin",)
     check = CHECK_ON if not quick else ()
-    which = "hyperopt's TPE (TPE_SETTINGS, conditional spaces)" if hyperopt else "joint TPE (JOINT_SETTINGS)"
+    which = (
+        "hyperopt's TPE (HyperoptTPESettings, conditional spaces)"
+        if hyperopt
+        else "joint TPE (JointTPESettings)"
+    )
     common.print_header(
         f"Choosing hpmagic's TPE settings: {which}",
         "hpmagic (create_study, store off) with candidate settings vs raw hyperopt fmin (TPE defaults)"
@@ -129,9 +132,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{', '.join(map(str, budgets))} evaluations; ratio = mean regret ÷ raw hyperopt's (lower is "
         "better, ≤ 1 = not worse)",
     )
-    from hpmagic.search import searcher as search
+    from dataclasses import asdict
 
-    current = dict(search.TPE_SETTINGS if hyperopt else search.JOINT_SETTINGS)
+    from hpmagic.search.searcher import SearchSettings
+
+    defaults = SearchSettings()
+    current = asdict(defaults.hyperopt_tpe if hyperopt else defaults.joint)
     problems = {k: common.PROBLEMS[k] for k in choose + check}
     baseline: dict[str, dict[int, float]] = {}
     optuna: dict[str, dict[int, float]] = {}

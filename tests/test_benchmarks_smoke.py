@@ -64,16 +64,20 @@ def test_latency_paths_run_on_a_small_history() -> None:
         assert latency.median_ms(make(points), 1) > 0
 
 
-def test_tune_defaults_swaps_settings_only_for_the_run() -> None:
-    from hpmagic.search import searcher as search
+def test_tune_defaults_runs_candidate_settings_and_parses_them_back() -> None:
+    from dataclasses import asdict
 
-    before, joint = dict(search.TPE_SETTINGS), dict(search.JOINT_SETTINGS)
+    from hpmagic.search.searcher import SearchSettings
+
+    defaults = SearchSettings()
+    before, joint = asdict(defaults.hyperopt_tpe), asdict(defaults.joint)
     for hyperopt in (False, True):
+        settings = common.search_settings({"n_startup_jobs": 3, "n_EI_candidates": 8, "gamma": 1.0}, hyperopt)
+        assert settings.joint_on_flat is not hyperopt
         trace = tune_defaults.hpmagic_with(
             {"n_startup_jobs": 3, "n_EI_candidates": 8, "gamma": 1.0}, hyperopt
         )(common.PROBLEMS["branin"], 8, 0)
         assert len(trace) == 8
-    assert search.TPE_SETTINGS == before and search.JOINT_SETTINGS == joint and search.USE_JOINT_TPE
     assert tune_defaults._parse(tune_defaults.describe(before)) == before
     assert tune_defaults._parse(tune_defaults.describe(joint)) == joint
 
@@ -110,7 +114,7 @@ def test_run_passes_quick_and_survives_broken_scripts(tmp_path, capsys: pytest.C
 def test_search_ask_is_identical_whatever_order_trials_end_in() -> None:
     """Columns kept sorted at each tell: the same point whether trials end in order or not."""
     from hpmagic import Options, create_study, tune
-    from hpmagic.search.searcher import Search
+    from hpmagic.search.searcher import make_searcher
 
     study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
     space = study.search_space
@@ -119,10 +123,10 @@ def test_search_ask_is_identical_whatever_order_trials_end_in() -> None:
         ({d.key: float(rng.uniform(d.low, d.high)) for d in space.dims}, float(rng.random()))
         for _ in range(30)
     ]
-    in_order = Search(
-        space, "tpe", np.random.default_rng(1), [(i, r, loss) for i, (r, loss) in enumerate(told)]
+    in_order = make_searcher(
+        "tpe", space, np.random.default_rng(1), [(i, r, loss, False) for i, (r, loss) in enumerate(told)]
     )
-    shuffled = Search(space, "tpe", np.random.default_rng(1))
+    shuffled = make_searcher("tpe", space, np.random.default_rng(1))
     for i in rng.permutation(len(told)):
         shuffled.tell(int(i), *told[i])
     assert in_order.ask(30) == shuffled.ask(30)

@@ -28,7 +28,8 @@ from ..core.options import DEFAULT_MAX_EVALS, Options, OptionsError
 from ..core.program import Program, parse
 from ..core.space import Space, zoom
 from ..search import grid, pruning
-from ..search.searcher import Search
+from ..search.base import Exhausted, Searcher
+from ..search.searcher import SearchSettings, make_searcher
 from .execution import COMPLETE, FAILED, PRUNED, Executor, SerialExecutor, TrialJob, TrialOutcome
 
 #: the first trials of a run failing alike stop it: a typo must not burn the whole budget
@@ -80,6 +81,7 @@ class Study:
         executor: Executor | None = None,
         first_number: int = 0,
         stored_direction: str | None = None,
+        search_settings: SearchSettings | None = None,
     ) -> None:
         self.options = (options or Options()).check()
         self.program = program
@@ -102,7 +104,9 @@ class Study:
         self._rng = np.random.default_rng([self.seed, self._numbers] if self._numbers else self.seed)
         for trial in self._trials:
             self._update_best(trial)
-        self._search: Search | grid.GridSearch | None = None
+        #: how this study searches beyond its options (benchmarks compare settings through it)
+        self.search_settings = search_settings or SearchSettings()
+        self._search: Searcher | None = None
         self._executor = executor
         self._observers: list[Any] = []
         self._noted: set[str] = set()
@@ -352,37 +356,30 @@ class Study:
         if self.options.algo != "grid":
             return DEFAULT_MAX_EVALS
         with self._lock:
-            search = self._search_for_ask()
-            assert isinstance(search, grid.GridSearch)
-            if search.size > grid.MAX_GRID:
-                raise ValueError(
-                    f"the grid has {search.size:,} points, more than {grid.MAX_GRID:,}; "
-                    "give run(n) a number of trials"
-                )
-            return max(1, search.remaining())
+            space, tried = self._space, [t.raw for t in self._trials]
+        points = grid.size(space)
+        if points > grid.MAX_GRID:
+            raise ValueError(
+                f"the grid has {points:,} points, more than {grid.MAX_GRID:,}; give run(n) a number of trials"
+            )
+        return max(1, grid.remaining(space, tried))
 
-    def _search_for_ask(self) -> Search | grid.GridSearch:
+    def _search_for_ask(self) -> Searcher:
         with self._lock:
-            if self._search is None and self.options.algo == "grid":
-                # every point an earlier trial had is skipped, whatever its end
-                self._search = grid.GridSearch(self._space, [t.raw for t in self._trials])
-            elif self._search is None:
-                losses = pruning.search_losses(self._trials, self.direction)
-                self._search = Search(
-                    self._space,
-                    self.options.algo,
-                    self._rng,
-                    [
-                        (t.number, t.raw, loss)
-                        for t, loss in zip(self._trials, losses)
-                        if loss is not None or t.state == FAILED
-                    ],
+            if self._search is None:
+                policy = self.search_settings.pruned
+                losses = pruning.search_losses(self._trials, self.direction, policy)
+                history = [
+                    (t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(self._trials, losses)
+                ]
+                self._search = make_searcher(
+                    self.options.algo, self._space, self._rng, history, self.search_settings
                 )
             return self._search
 
     def _search_loss(self, trial: Trial) -> float | None:
         """What the search is told for an ended trial (pruned ones too; see hpmagic.pruning)."""
-        return pruning.search_loss(trial, self.direction, self._trials)
+        return pruning.search_loss(trial, self.direction, self._trials, self.search_settings.pruned)
 
     def _loss(self, trial: Trial) -> float | None:
         if trial.value is None:
@@ -442,7 +439,7 @@ class Study:
                     number = self._next_number()
                     try:
                         raw = self._search_for_ask().ask(number)
-                    except grid.GridExhausted as exc:
+                    except Exhausted as exc:
                         self._numbers = number
                         self._end("completed", str(exc))
                         break
@@ -674,6 +671,7 @@ def create_study(
     options: Options | None = None,
     *,
     first_line: int = 1,
+    search_settings: SearchSettings | None = None,
 ) -> Study:
     """Parse a cell and build its study (nothing runs until ``run``)."""
     options = (options or Options()).check()
@@ -685,6 +683,8 @@ def create_study(
         from ..storage.store import open_study
 
         study = open_study(program, namespace, options)
+    if search_settings is not None:
+        study.search_settings = search_settings
     # workers start now, so a namespace that cannot reach them is an error before any trial
     study._executor_started()
     return study

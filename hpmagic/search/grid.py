@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core.space import Dimension, Space
+from .base import Exhausted
 
 CONTINUOUS_POINTS = 5
 NORMAL_STEPS = (-2.0, -1.0, 0.0, 1.0, 2.0)
@@ -30,7 +31,7 @@ NORMAL_STEPS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 MAX_GRID = 100_000
 
 
-class GridExhausted(Exception):
+class GridExhausted(Exhausted):
     """Every point of the grid has been asked for."""
 
 
@@ -98,21 +99,25 @@ def point_key(raw: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, float(f"{v:.12g}") if isinstance(v, float) else v) for k, v in raw.items()))
 
 
+def remaining(space: Space, tried: Iterable[dict[str, Any]]) -> int:
+    """Points of the grid not in ``tried`` (walks the grid: call it only on grids of sane size)."""
+    done = {point_key(raw) for raw in tried}
+    return sum(1 for p in points(space) if point_key(p) not in done)
+
+
 class GridSearch:
     """The grid as a search: ``ask`` gives the next untried point; ``tell`` changes nothing."""
 
-    algo_name = "grid"
-
-    def __init__(self, space: Space, tried: Iterable[dict[str, Any]] = ()) -> None:
+    def __init__(self, space: Space) -> None:
         self.space = space
         self.size = size(space)
-        self._tried = {point_key(raw) for raw in tried}
+        self._tried: set[tuple[tuple[str, Any], ...]] = set()
         self._points = points(space)
-        self.n_told = 0
+        self._told: list[int] = []
 
-    def remaining(self) -> int:
-        """Points not tried yet (walks the grid: call it only on grids of sane size)."""
-        return sum(1 for p in points(self.space) if point_key(p) not in self._tried)
+    @property
+    def numbers(self) -> list[int]:
+        return list(self._told)
 
     def ask(self, number: int) -> dict[str, Any]:
         """The next point not tried yet; :class:`GridExhausted` after the last."""
@@ -127,5 +132,5 @@ class GridSearch:
         """Mark the point tried, whatever its end (a grid never tries a point twice)."""
         self._tried.add(point_key(raw))
         if loss is not None:
-            self.n_told += 1
+            self._told.append(number)
         return False

@@ -28,11 +28,6 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-#: how a pruned trial is shown to the search: "worst" (its last reported value, lifted
-#: to at least the worst complete loss so far), "last" (its last reported value as it
-#: is) or "none" (not told at all). See :func:`search_loss` and benchmarks/pruning.py.
-PRUNED_POLICY = "worst"
-
 
 class Pruner(Protocol):
     """What a study needs of a pruner."""
@@ -158,12 +153,13 @@ def make_pruner(name: str | None) -> Pruner | None:
 
 
 def search_loss(
-    trial: Any, direction: str, trials: Iterable[Any] = (), policy: str | None = None
+    trial: Any, direction: str, trials: Iterable[Any] = (), policy: str = "worst"
 ) -> float | None:
     """The loss a search is told for an ended trial (``None``: not told).
 
     Complete trials are told their value (negated when maximising); failed ones
-    never. A pruned trial is told by :data:`PRUNED_POLICY`. The default, "worst",
+    never. A pruned trial is told by ``policy``: "worst" (the default), "last" (its
+    last reported value as it is) or "none" (not told at all). "worst"
     tells it the larger of its last reported loss and the worst complete loss
     among ``trials``: a pruning decision says "this configuration fell behind",
     so it belongs with the poor trials in TPE's model, whatever the scale of the
@@ -179,7 +175,6 @@ def search_loss(
     loss = sign * value
     if state == "complete":
         return loss
-    policy = policy or PRUNED_POLICY
     if policy == "none":
         return None
     if policy == "worst":
@@ -188,7 +183,7 @@ def search_loss(
     return loss
 
 
-def search_losses(trials: list[Any], direction: str, policy: str | None = None) -> list[float | None]:
+def search_losses(trials: list[Any], direction: str, policy: str = "worst") -> list[float | None]:
     """:func:`search_loss` of every trial, the worst complete loss found once (warm starts)."""
     sign = -1.0 if direction == "maximize" else 1.0
     done = [sign * t.value for t in trials if t.state == "complete" and t.value is not None]

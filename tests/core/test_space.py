@@ -11,7 +11,7 @@ import pytest
 from hpmagic import Options, create_study, tune
 from hpmagic.core.program import parse
 from hpmagic.core.space import Space, SpaceError
-from hpmagic.search.searcher import Search
+from hpmagic.search.searcher import make_searcher
 
 
 def build(source: str, ns: dict | None = None) -> Space:
@@ -19,7 +19,7 @@ def build(source: str, ns: dict | None = None) -> Space:
 
 
 def sample(space: Space, n: int, seed: int = 0) -> list[dict]:
-    search = Search(space, "rand", np.random.default_rng(seed))
+    search = make_searcher("rand", space, np.random.default_rng(seed))
     return [search.ask(i) for i in range(n)]
 
 

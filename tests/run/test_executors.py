@@ -202,7 +202,7 @@ def test_reports_reach_the_study_and_its_decision_comes_back(processes):
 
 
 def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
-    from hpmagic.search.searcher import JOINT_SETTINGS
+    from hpmagic.search.joint_tpe import JointTPESettings
 
     src = "x = tune.uniform(0, 1)\nc = tune.choice(['a', 'b', 'c'])\nx"
     points = []
@@ -211,7 +211,7 @@ def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
         try:
             study.run().wait(120)
             by_number = sorted(study.trials, key=lambda t: t.number)
-            points.append([t.params for t in by_number[: JOINT_SETTINGS["n_startup_jobs"]]])
+            points.append([t.params for t in by_number[: JointTPESettings().n_startup_jobs]])
         finally:
             study.close()
     assert points[0] == points[1] == points[2]

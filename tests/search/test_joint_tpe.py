@@ -4,16 +4,20 @@ that learns how parameters go together (which hyperopt's one-dimension-at-a-time
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 
 import numpy as np
 
 from hpmagic import Options, create_study
 from hpmagic.core.program import parse
 from hpmagic.core.space import Space
-from hpmagic.search.joint_tpe import JointTPE, supports
-from hpmagic.search.searcher import JOINT_SETTINGS, Search
+from hpmagic.search.hyperopt_driver import HyperoptSuggest, HyperoptTPE
+from hpmagic.search.joint_tpe import JointTPE, JointTPESearch, JointTPESettings, supports
+from hpmagic.search.searcher import SearchSettings, make_searcher
 
 from ..fresh_process import modules_loaded
+
+SETTINGS = asdict(JointTPESettings())
 
 MIXED = """
 lr = tune.loguniform(1e-4, 1e-1)
@@ -36,14 +40,18 @@ def test_flat_bounded_spaces_use_it_and_the_others_keep_hyperopts_tpe():
     conditional = build("m = tune.choice([{'a': tune.uniform(0, 1)}, {'b': tune.int(1, 3)}])\nm")
     assert not supports(conditional)
     assert not supports(build("w = tune.normal(0, 1)\nw"))
-    assert Search(build(MIXED), "tpe")._joint is not None
-    assert Search(conditional, "tpe")._joint is None
-    assert Search(build(MIXED), "rand")._joint is None
+    assert isinstance(make_searcher("tpe", build(MIXED)), JointTPESearch)
+    assert isinstance(make_searcher("tpe", conditional), HyperoptTPE)
+    assert isinstance(make_searcher("rand", build(MIXED)), HyperoptSuggest)
+    # settings say where the joint TPE is used, never module state
+    assert isinstance(
+        make_searcher("tpe", build(MIXED), settings=SearchSettings(joint_on_flat=False)), HyperoptTPE
+    )
 
 
 def test_every_point_is_inside_the_space_with_its_kind_of_number():
     space = build(MIXED)
-    search = Search(space, "tpe", np.random.default_rng(3))
+    search = make_searcher("tpe", space, np.random.default_rng(3))
     rng = np.random.default_rng(0)
     for number in range(60):
         raw = search.ask(number)
@@ -57,8 +65,8 @@ def test_every_point_is_inside_the_space_with_its_kind_of_number():
 
 def test_the_start_is_a_latin_hypercube_then_the_model_takes_over():
     space = build("x = tune.uniform(0, 10)\ny = tune.uniform(-5, 5)\nx")
-    search = Search(space, "tpe", np.random.default_rng(1))
-    n_start = JOINT_SETTINGS["n_startup_jobs"]
+    search = make_searcher("tpe", space, np.random.default_rng(1))
+    n_start = JointTPESettings().n_startup_jobs
     start = [search.ask(i) for i in range(n_start)]
     for key, low in (("x", 0), ("y", -5)):
         strata = sorted(int((p[key] - low) / 10 * n_start) for p in start)
@@ -93,7 +101,7 @@ def _valley(raw: dict) -> float:
 
 def _best_of(algo: str, seed: int, n: int = 40) -> float:
     space = build("x = tune.uniform(0, 1)\ny = tune.uniform(0, 1)\nx")
-    search = Search(space, algo, np.random.default_rng(seed))
+    search = make_searcher(algo, space, np.random.default_rng(seed))
     losses = []
     for i in range(n):
         raw = search.ask(i)
@@ -110,8 +118,8 @@ def test_on_a_valley_across_the_axes_it_beats_random_search():
 
 def test_a_warm_start_with_enough_trials_uses_the_model_at_once():
     space = build("x = tune.uniform(0, 1)\nx")
-    history = [(i, {"x": i / 20}, abs(i / 20 - 0.3)) for i in range(20)]
-    search = Search(space, "tpe", np.random.default_rng(0), history)
+    history = [(i, {"x": i / 20}, abs(i / 20 - 0.3), False) for i in range(20)]
+    search = make_searcher("tpe", space, np.random.default_rng(0), history)
     assert search.n_told == 20
     points = [search.ask(20 + i)["x"] for i in range(10)]
     assert sum(abs(x - 0.3) < 0.15 for x in points) >= 8
@@ -120,7 +128,7 @@ def test_a_warm_start_with_enough_trials_uses_the_model_at_once():
 def test_options_left_by_a_refine_are_the_only_ones_proposed():
     space = build("act = tune.choice(['relu', 'tanh', 'gelu', 'silu'])\nx = tune.uniform(0, 1)\nx")
     refined = space.refined({"act": ["tanh", "silu"]})
-    model = JointTPE(refined, **JOINT_SETTINGS)
+    model = JointTPE(refined, **SETTINGS)
     rng = np.random.default_rng(0)
     seen = set()
     for _i in range(40):
@@ -168,13 +176,13 @@ def test_every_option_can_start_even_with_fewer_start_up_points_than_options():
     space = build("c = tune.choice(list(range(8)))\nx = tune.uniform(0, 1)\nx")
     firsts: set[int] = set()
     for seed in range(30):
-        model = JointTPE(space, **JOINT_SETTINGS)
+        model = JointTPE(space, **SETTINGS)
         rng = np.random.default_rng(seed)
-        start = [model.ask(rng)["c"] for _ in range(JOINT_SETTINGS["n_startup_jobs"])]
+        start = [model.ask(rng)["c"] for _ in range(SETTINGS["n_startup_jobs"])]
         assert len(set(start)) == len(start)  # no option twice while others wait
         firsts.update(start)
     assert firsts == set(range(8))
     # past the design (trials still running), single draws cover every option too
-    model = JointTPE(space, **JOINT_SETTINGS)
+    model = JointTPE(space, **SETTINGS)
     singles = {int(model._latin_hypercube(1, np.random.default_rng(s))[0, 0]) for s in range(200)}
     assert singles == set(range(8))

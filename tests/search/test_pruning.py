@@ -10,6 +10,7 @@ import pytest
 from hpmagic import Options, create_study
 from hpmagic.search import pruning
 from hpmagic.search.pruning import HalvingPruner, MedianPruner, make_pruner, search_loss
+from hpmagic.search.searcher import SearchSettings
 
 MIN = SimpleNamespace(direction="minimize")
 MAX = SimpleNamespace(direction="maximize")
@@ -156,9 +157,13 @@ def test_pruned_trials_are_told_to_tpe_as_at_least_the_worst_complete_loss():
     assert search_loss(SimpleNamespace(state="failed", value=None), "minimize", done) is None
 
 
-def test_policy_none_keeps_pruned_trials_away_from_tpe(monkeypatch):
-    monkeypatch.setattr(pruning, "PRUNED_POLICY", "none")
-    study = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=25, seed=5, prune="median"))
+def test_policy_none_keeps_pruned_trials_away_from_tpe():
+    study = create_study(
+        EPOCH_CELL,
+        {},
+        Options(store=None, max_evals=25, seed=5, prune="median"),
+        search_settings=SearchSettings(pruned="none"),
+    )
     study.run().wait(timeout=120)
     assert study._search.n_told == study.counts()["complete"]
 
