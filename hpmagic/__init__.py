@@ -12,8 +12,9 @@ from .core.annotations import Tune, tune
 from .core.options import Options
 from .core.program import ProgramError
 from .core.space import SpaceError
+from .core.trials import Trial
 from .run.processes import ExecutorError, UnsendableError
-from .run.study import Study, Trial, create_study
+from .run.study import Study, create_study
 
 __all__ = [
     "ExecutorError",

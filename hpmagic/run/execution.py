@@ -21,8 +21,7 @@ from typing import Any, Protocol
 from ..core import context
 from ..core.annotations import tune
 from ..core.program import CELL_FILENAME, RUNTIME_NAME, Program
-
-COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
+from ..core.trials import COMPLETE, FAILED, PRUNED
 
 
 class ObjectiveError(ValueError):
@@ -188,6 +187,23 @@ def run_trial(
     outcome.output = out.getvalue()
     outcome.reports = list(ctx.reports)
     return outcome
+
+
+def evaluate(program: Program, values: dict[str, Any], namespace: dict[str, Any]) -> Any:
+    """Run the cell in ``namespace`` with the annotations reading ``values``; the objective's value."""
+    namespace.setdefault("tune", tune)
+    namespace[RUNTIME_NAME] = _Runtime(values)
+    try:
+        exec(program.body, namespace)  # noqa: S102 - the user's own cell
+        return eval(program.objective, namespace)  # noqa: S307
+    finally:
+        namespace.pop(RUNTIME_NAME, None)
+
+
+def apply_values(program: Program, values: dict[str, Any], namespace: dict[str, Any]) -> float:
+    """The cell once in the user's own namespace (``study.apply()``): names it assigns stay."""
+    value, _extras, _key = interpret(evaluate(program, values, namespace))
+    return value
 
 
 def _cell_traceback(exc: BaseException) -> list[str]:

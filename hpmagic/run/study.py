@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,44 +26,16 @@ from ..core import context
 from ..core.options import DEFAULT_MAX_EVALS, Options, OptionsError
 from ..core.program import Program, parse
 from ..core.space import Space, zoom
+from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
 from ..search import grid, pruning
 from ..search.base import Exhausted, Searcher
 from ..search.searcher import SearchSettings, make_searcher
-from .execution import COMPLETE, FAILED, PRUNED, Executor, SerialExecutor, TrialJob, TrialOutcome
+from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome, apply_values
 
 #: the first trials of a run failing alike stop it: a typo must not burn the whole budget
 SAME_FAILURE_LIMIT = 3
 #: seconds the run loop holds on before it lets other threads run (see Study._loop)
 YIELD_EVERY = 0.0005
-
-
-@dataclass(slots=True)  # no __dict__ per trial: a long study keeps thousands
-class Trial:
-    """One ended trial, as users see it (``raw`` is the search's view of its point)."""
-
-    number: int
-    params: dict[str, Any]
-    value: float | None
-    state: str
-    duration: float
-    error: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-    extras: dict[str, Any] = field(default_factory=dict, repr=False)
-    output: str = field(default="", repr=False)
-    reports: list[tuple[int, float]] = field(default_factory=list, repr=False)
-    started: float = field(default=0.0, repr=False)
-    ended: float = field(default=0.0, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "params": self.params,
-            "value": self.value,
-            "state": self.state,
-            "duration": self.duration,
-            "error": self.error,
-            **{k: v for k, v in self.extras.items() if k not in ("number", "params", "value")},
-        }
 
 
 class Study:
@@ -159,8 +130,9 @@ class Study:
 
     # -- reading ---------------------------------------------------------------
     @property
-    def direction(self) -> str:
-        return self._direction or "minimize"
+    def direction(self) -> Direction:
+        """The study's direction (a str: "minimize" or "maximize")."""
+        return Direction.of(self._direction)
 
     @property
     def trials(self) -> list[Trial]:
@@ -382,9 +354,7 @@ class Study:
         return pruning.search_loss(trial, self.direction, self._trials, self.search_settings.pruned)
 
     def _loss(self, trial: Trial) -> float | None:
-        if trial.value is None:
-            return None
-        return -trial.value if self.direction == "maximize" else trial.value
+        return None if trial.value is None else self.direction.loss(trial.value)
 
     def _run(self, n: int) -> None:
         with context.capture(self.log):
@@ -550,10 +520,7 @@ class Study:
     def _update_best(self, trial: Trial) -> None:
         if trial.state != COMPLETE or trial.value is None:
             return
-        best = self._best
-        if best is None or (
-            trial.value > best.value if self.direction == "maximize" else trial.value < best.value
-        ):
+        if self._best is None or self.direction.better(trial.value, self._best.value):
             self._best = trial
 
     # -- results ---------------------------------------------------------------
@@ -618,9 +585,12 @@ class Study:
 
     def apply(self) -> float:
         """Run the cell once with the best params in the user namespace; returns the objective."""
-        from ..storage.export import apply
-
-        return apply(self)
+        best = self.best_trial
+        if best is None:
+            raise ValueError(f"study '{self.name}' has no complete trial yet: nothing to apply")
+        space = self.search_space
+        values = {d.key: space.runtime_value(d.key, best.raw) for d in space.active(best.raw)}
+        return apply_values(self.program, values, self.user_ns)
 
     def __repr__(self) -> str:
         return f"<hpmagic.Study {self.summary()}>"

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any, Protocol
 
+from ..core.trials import Direction
+
 
 class Pruner(Protocol):
     """What a study needs of a pruner."""
@@ -37,8 +39,8 @@ class Pruner(Protocol):
     def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None: ...
 
 
-def _direction(study: Any) -> str:
-    return getattr(study, "direction", None) or "minimize"
+def _sign(study: Any) -> float:
+    return Direction.of(getattr(study, "direction", None)).sign
 
 
 class _Reports:
@@ -81,7 +83,7 @@ class MedianPruner(_Reports):
         others.sort()
         mid = len(others) // 2
         median = others[mid] if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
-        return value < median if _direction(study) == "maximize" else value > median
+        return _sign(study) * value > _sign(study) * median
 
 
 class HalvingPruner(_Reports):
@@ -136,7 +138,7 @@ class HalvingPruner(_Reports):
         if len(values) < self.reduction_factor:
             return False  # too few at this rung to halve
         keep = max(1, math.ceil(len(values) / self.reduction_factor))
-        sign = -1.0 if _direction(study) == "maximize" else 1.0
+        sign = _sign(study)
         better = sum(1 for v in values if sign * v < sign * value)
         return better >= keep
 
@@ -171,7 +173,7 @@ def search_loss(
     value, state = trial.value, trial.state
     if value is None or not math.isfinite(value) or state not in ("complete", "pruned"):
         return None
-    sign = -1.0 if direction == "maximize" else 1.0
+    sign = Direction.of(direction).sign
     loss = sign * value
     if state == "complete":
         return loss
@@ -185,7 +187,7 @@ def search_loss(
 
 def search_losses(trials: list[Any], direction: str, policy: str = "worst") -> list[float | None]:
     """:func:`search_loss` of every trial, the worst complete loss found once (warm starts)."""
-    sign = -1.0 if direction == "maximize" else 1.0
+    sign = Direction.of(direction).sign
     done = [sign * t.value for t in trials if t.state == "complete" and t.value is not None]
     worst = [SimpleNamespace(state="complete", value=sign * max(done))] if done else []
     return [search_loss(t, direction, worst, policy) for t in trials]

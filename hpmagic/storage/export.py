@@ -2,8 +2,7 @@
 
 :func:`summary` builds the export from plain data (so a study that lives only in
 the store can be exported from a terminal); :func:`export` writes it as JSON or
-YAML; :func:`apply` runs the cell once with the best params in the user's
-namespace.
+YAML.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ..run.execution import COMPLETE, FAILED, PRUNED
+from ..core.trials import COMPLETE, FAILED, PRUNED, Direction
 
 
 class ExportError(ValueError):
@@ -22,13 +21,7 @@ class ExportError(ValueError):
 
 def best_of(trials: Sequence[Any], direction: str) -> Any:
     """The best complete trial in ``direction``, or ``None``."""
-    best = None
-    for t in trials:
-        if t.state != COMPLETE or t.value is None:
-            continue
-        if best is None or (t.value > best.value if direction == "maximize" else t.value < best.value):
-            best = t
-    return best
+    return Direction.of(direction).best(trials)
 
 
 def summary(
@@ -102,32 +95,3 @@ def export(study: Any, path: str) -> str:
         {"seed": study.seed, "algo": study.options.algo},
     )
     return write(data, path)
-
-
-def apply(study: Any) -> float:
-    """``study.apply()``: the cell, once, with the best params, in the user namespace."""
-    from ..core.program import RUNTIME_NAME
-    from ..run.execution import _Runtime, interpret  # the same reader the trials use
-
-    best = study.best_trial
-    if best is None:
-        raise ValueError(f"study '{study.name}' has no complete trial yet: nothing to apply")
-    space = study.search_space
-    raw = best.raw
-    values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw) if d.key in raw}
-    ns = study.user_ns
-    ns.setdefault("tune", _tune())
-    ns[RUNTIME_NAME] = _Runtime(values)
-    try:
-        exec(study.program.body, ns)  # noqa: S102 - the user's own cell
-        result = eval(study.program.objective, ns)  # noqa: S307
-    finally:
-        ns.pop(RUNTIME_NAME, None)
-    value, _extras, _key = interpret(result)
-    return value
-
-
-def _tune() -> Any:
-    from ..core.annotations import tune
-
-    return tune

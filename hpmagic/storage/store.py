@@ -319,7 +319,7 @@ class Store:
 
     def trials(self, name: str) -> list[Any]:
         """The study's trials as :class:`~hpmagic.study.Trial` objects, by number."""
-        from ..run.study import Trial
+        from ..core.trials import Trial
 
         with self._lock:
             rows = self._db.execute(

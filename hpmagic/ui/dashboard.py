@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..run.execution import COMPLETE, FAILED, PRUNED
+from ..core.trials import COMPLETE, FAILED, PRUNED
 from ..run.study import Study, Trial
 from .plotdata import shorten
 

@@ -33,7 +33,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..core.space import Dimension, Space, SpaceError
-from ..run.execution import COMPLETE
+from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
 from .plotdata import shorten
 

@@ -189,7 +189,7 @@ def test_tune_report_records_intermediate_values():
     source = "x = tune.uniform(0, 1)\nfor step in range(3):\n    tune.report(x * step)\nx"
     study = study_of(source, max_evals=2).run().wait(60)
     trial = study.trials[0]
-    assert trial.reports == [(0, 0.0), (1, trial.value), (2, 2 * trial.value)]
+    assert trial.reports == ((0, 0.0), (1, trial.value), (2, 2 * trial.value))
 
 
 def test_tune_outside_a_study():
