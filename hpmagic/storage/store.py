@@ -191,7 +191,7 @@ class Store:
     """One SQLite store file. Thread-safe: one connection behind a lock."""
 
     def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
+        self.path = os.path.abspath(os.path.expanduser(path))
         self._lock = threading.RLock()
         directory = os.path.dirname(self.path)
         try:
@@ -740,6 +740,7 @@ def _space_or_none(data: Any) -> Any:
 
 def load_stored(path: str, name: str) -> tuple[StoredStudy, list[Any]]:
     """A stored study and its trials; :class:`StoreError` when the store or the study is missing."""
+    path = os.path.expanduser(path)
     if not os.path.exists(path):
         raise StoreError(f"no store at {path}")
     store = open_store(path)
@@ -759,7 +760,7 @@ def store_paths(studies: Iterable[Any] = ()) -> list[str]:
 
     paths: list[str] = []
     for path in [DEFAULT_STORE, *(s.options.store for s in studies if s.options.store)]:
-        path = os.path.abspath(path)
+        path = os.path.abspath(os.path.expanduser(path))
         if path not in paths:
             paths.append(path)
     return paths
