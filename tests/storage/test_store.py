@@ -464,3 +464,23 @@ def test_a_schema_1_file_is_migrated_with_choices_as_their_options(tmp_path):
     assert study.best_params["kind"] == "a" and 'kind = "a"' in study.code()
     study.apply()
     assert ns["kind"] == "a"
+
+
+def test_a_trial_printing_20_mb_holds_only_a_bounded_tail(tmp_path):
+    import tracemalloc
+
+    from hpmagic.core.program import parse
+    from hpmagic.run.execution import MAX_OUTPUT, TrialJob, run_trial
+
+    cell = "x = tune.uniform(0, 1)\nfor i in range(20_000):\n    print('z' * 1023)\nprint('END')\nx\n"
+    program = parse(cell)
+    tracemalloc.start()
+    try:
+        outcome = run_trial(program, TrialJob(0, {program.sites[0].key: 0.5}), {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcome.state == "complete"
+    assert peak < 4 * MAX_OUTPUT * 4 + 2_000_000  # never the 20 MB printed
+    assert len(outcome.output) < MAX_OUTPUT + 200 and outcome.output.endswith("END\n")
+    assert outcome.output.startswith("[hpmagic] ") and "not kept" in outcome.output.splitlines()[0]
