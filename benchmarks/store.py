@@ -102,7 +102,7 @@ def resume(n: int, tmp: str) -> dict[str, float]:
         seed=0,
     )
     t0 = time.perf_counter()
-    store.add_trials("big", fake_trials(space, n))
+    store.add_trials("big", fake_trials(space, n), space)
     write_s = time.perf_counter() - t0
     store.close()
     size = checkpointed_size(path)

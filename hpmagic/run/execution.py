@@ -8,6 +8,7 @@ are the seam between the study and where trials run; the study only submits
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import time
@@ -22,6 +23,61 @@ from ..core import context
 from ..core.annotations import tune
 from ..core.program import CELL_FILENAME, RUNTIME_NAME, Program
 from ..core.trials import COMPLETE, FAILED, PRUNED
+
+#: printed output kept per trial: its last this many characters (memory, store and browser alike)
+MAX_OUTPUT = 64 * 1024
+#: characters of a trial's error message kept
+MAX_ERROR = 16 * 1024
+
+
+class TailBuffer(io.TextIOBase):
+    """Collects a trial's prints but keeps only the last ``limit`` characters.
+
+    A trial printing 20 MB would otherwise hold all of it in the kernel, the
+    store and the browser; ``getvalue()`` starts with a line saying how much was cut.
+    """
+
+    def __init__(self, limit: int = MAX_OUTPUT) -> None:
+        super().__init__()
+        self.limit = limit
+        self._parts: list[str] = []
+        self._size = 0
+        self.dropped = 0
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        if not isinstance(text, str):
+            text = str(text)
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size > 2 * self.limit:
+            self._trim()
+        return len(text)
+
+    def _trim(self) -> None:
+        joined = "".join(self._parts)
+        cut = max(0, len(joined) - self.limit)
+        self.dropped += cut
+        self._parts, self._size = [joined[cut:]], len(joined) - cut
+
+    def writable(self) -> bool:
+        return True
+
+    def getvalue(self) -> str:
+        self._trim()
+        text = self._parts[0] if self._parts else ""
+        if self.dropped:
+            return (
+                f"[hpmagic] {self.dropped:,} earlier characters of output not kept (last {self.limit:,} kept)\n"
+                + text
+            )
+        return text
+
+
+def bound_error(text: str | None, limit: int = MAX_ERROR) -> str | None:
+    """An error message cut to ``limit`` characters, saying so."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + f" ... [{len(text) - limit:,} more characters not kept]"
 
 
 class ObjectiveError(ValueError):
@@ -165,7 +221,8 @@ def run_trial(
     namespace.setdefault("tune", tune)
     ctx = context.TrialContext(on_report)
     outcome = TrialOutcome(state=FAILED, started=time.time())
-    with context.capture() as out, context.trial_context(ctx), ExitStack() as hooks:
+    out = TailBuffer()
+    with context.capture(out), context.trial_context(ctx), ExitStack() as hooks:  # type: ignore[arg-type]
         try:
             for hook in context.trial_hooks():
                 hooks.enter_context(hook())
@@ -184,6 +241,7 @@ def run_trial(
             outcome.error = describe_error(exc)
             out.write("".join(_cell_traceback(exc)))
     outcome.ended = time.time()
+    outcome.error = bound_error(outcome.error)
     outcome.output = out.getvalue()
     outcome.reports = list(ctx.reports)
     return outcome

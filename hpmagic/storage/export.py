@@ -8,6 +8,7 @@ YAML.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -30,9 +31,13 @@ def summary(
     trials: Sequence[Any],
     space: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
+    best: Any = None,
 ) -> dict[str, Any]:
-    """The export's content: best result, counts, space and a row per trial."""
-    best = best_of(trials, direction)
+    """The export's content: best result, counts, space and a row per trial.
+
+    ``best``: the trial to name best when not every trial may be (one whose option left the cell).
+    """
+    best = best if best is not None else best_of(trials, direction)
     counts = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
     for t in trials:
         counts[t.state] = counts.get(t.state, 0) + 1
@@ -61,11 +66,23 @@ def summary(
     return data
 
 
+def _finite_json(value: Any) -> Any:
+    """NaN and infinities as the words "nan", "inf", "-inf": a JSON file has no numbers for them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    return value
+
+
 def write(data: dict[str, Any], path: str) -> str:
     """Write ``data`` to ``path`` as JSON (.json) or YAML (.yaml/.yml); returns the path."""
     ext = os.path.splitext(path)[1].lower()
+    data = _finite_json(data)
     if ext == ".json":
-        text = json.dumps(data, indent=2, default=repr) + "\n"
+        text = json.dumps(data, indent=2, default=repr, allow_nan=False) + "\n"
     elif ext in (".yaml", ".yml"):
         try:
             import yaml

@@ -24,8 +24,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 30.0
+SCHEMA_VERSION = 2
+#: how long one attempt waits for another writer's lock; short, so a long lock is retried
+BUSY_TIMEOUT_S = 0.5
+#: how long a write keeps retrying a locked file (with backoff) before the study goes on in memory
+LOCK_WAIT_S = 20.0
+#: stored text of one trial is cut to this many characters (a bounded tail; see run.execution)
+MAX_TEXT = 80_000
 APP_ID = 0x68706D67  # "hpmg": marks the file as an hpmagic store
 
 
@@ -68,8 +73,47 @@ def _schema_v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _schema_v2(db: sqlite3.Connection) -> None:
+    """Choices as their option values, not indices; a column for NaN and infinite values.
+
+    A v1 row's raw choice index points into the options the cell had when it ran,
+    which later edits of the list may reorder; its params hold the option itself.
+    """
+    db.execute("ALTER TABLE trials ADD COLUMN value_text TEXT")
+    spaces = {name: space for name, space in db.execute("SELECT name, cell_space FROM studies")}
+    rows = db.execute("SELECT study, number, params, raw FROM trials").fetchall()
+    for study, number, params, raw in rows:
+        try:
+            dims = {d["key"]: d for d in json.loads(spaces.get(study) or "[]")}
+        except (TypeError, ValueError, KeyError):
+            dims = {}
+        portable = _v1_portable(json.loads(raw), json.loads(params), dims)
+        db.execute(
+            "UPDATE trials SET raw = ? WHERE study = ? AND number = ?", (_dumps(portable), study, number)
+        )
+
+
+def _v1_portable(raw: dict[str, Any], params: dict[str, Any], dims: dict[str, Any]) -> dict[str, Any]:
+    """A v1 raw dict with each choice index replaced by the option it ran with."""
+    labels = [d.get("label") for d in dims.values()]
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        dim = dims.get(key)
+        if dim is None or dim.get("kind") != "choice" or not isinstance(value, int):
+            out[key] = value
+            continue
+        label, options = dim.get("label"), dim.get("options") or []
+        if label in params and labels.count(label) == 1:
+            out[key] = {OPTION: params[label]}  # what the trial really ran with
+        elif 0 <= value < len(options):
+            out[key] = {OPTION: options[value]}
+        else:
+            out[key] = {OPTION: None, LOST: True}
+    return out
+
+
 #: MIGRATIONS[v] brings a file at schema version v to v + 1 (version 0: a new file)
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _schema_v1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _schema_v1, 1: _schema_v2}
 
 
 @dataclass
@@ -90,22 +134,64 @@ class StoredStudy:
     best_value: float | None = None
 
 
+#: a stored choice value is {OPTION: the option's record}; LOST marks one no option matched
+OPTION, LOST = "option", "lost"
+FLOAT = "__float__"  # {"__float__": "nan"}: a NaN or infinite number inside JSON
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as {"__float__": ...}: JSON has no words for them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {FLOAT: repr(value)}
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _from_json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and FLOAT in value:
+            return float(value[FLOAT])
+        return {k: _from_json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json_safe(v) for v in value]
+    return value
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, default=repr)
+    return json.dumps(_json_safe(value), allow_nan=False, default=repr)
 
 
-def _finite(value: Any) -> float | None:
-    if value is None:
+def _loads(text: str) -> Any:
+    return _from_json_safe(json.loads(text))
+
+
+def clean_text(text: str | None, limit: int = MAX_TEXT) -> str | None:
+    """Text SQLite can hold: lone surrogates replaced, and at most ``limit`` characters (a tail)."""
+    if text is None:
         return None
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if len(text) > limit:
+        cut = len(text) - limit
+        text = f"[hpmagic] {cut:,} earlier characters not kept\n" + text[cut:]
+    return text
+
+
+def _value_columns(value: float | None) -> tuple[float | None, str | None]:
+    """The REAL column holds finite values (best-value queries use it), the text one the others."""
+    if value is None:
+        return None, None
     value = float(value)
-    return value if math.isfinite(value) else None
+    return (value, None) if math.isfinite(value) else (None, repr(value))
 
 
 class Store:
     """One SQLite store file. Thread-safe: one connection behind a lock."""
 
     def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
+        self.path = os.path.abspath(os.path.expanduser(path))
         self._lock = threading.RLock()
         directory = os.path.dirname(self.path)
         try:
@@ -121,7 +207,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         try:
-            self._setup()
+            self._retry(self._setup)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             if "not a database" in str(exc) or "malformed" in str(exc):
@@ -172,6 +258,24 @@ class Store:
     def _transaction(self) -> _Transaction:
         return _Transaction(self)
 
+    def _retry(self, write: Callable[[], Any]) -> Any:
+        """``write()``, tried again with backoff while another connection holds the file locked.
+
+        Each attempt waits only :data:`BUSY_TIMEOUT_S`; all of them together at most
+        :data:`LOCK_WAIT_S`. The store's lock is held throughout, so writes stay in order.
+        """
+        deadline = time.monotonic() + LOCK_WAIT_S
+        pause = 0.02
+        with self._lock:
+            while True:
+                try:
+                    return write()
+                except sqlite3.OperationalError as exc:
+                    if not _is_locked(exc) or time.monotonic() + pause > deadline:
+                        raise
+                time.sleep(pause)  # backoff between attempts at a busy file, not a synchronisation
+                pause = min(pause * 2, 1.0)
+
     @property
     def schema_version(self) -> int:
         with self._lock:
@@ -197,6 +301,15 @@ class Store:
     ) -> None:
         """Create or update a study's row (its trials are untouched)."""
         now = time.time()
+        self._retry(
+            lambda: self._save_study(
+                name,
+                (source, first_line, _dumps(space), _dumps(cell_space), direction, _dumps(options), seed),
+                now,
+            )
+        )
+
+    def _save_study(self, name: str, row: tuple[Any, ...], now: float) -> None:
         with self._transaction() as db:
             db.execute(
                 """INSERT INTO studies (name, source, first_line, space, cell_space, direction,
@@ -207,76 +320,83 @@ class Store:
                        cell_space = excluded.cell_space,
                        direction = COALESCE(excluded.direction, studies.direction),
                        options = excluded.options, seed = excluded.seed, updated = excluded.updated""",
-                (
-                    name,
-                    source,
-                    first_line,
-                    _dumps(space),
-                    _dumps(cell_space),
-                    direction,
-                    _dumps(options),
-                    seed,
-                    now,
-                    now,
-                ),
+                (name, *row, now, now),
             )
 
-    def add_trial(self, name: str, trial: Any, direction: str | None = None) -> int:
+    def add_trial(self, name: str, trial: Any, direction: str | None = None, space: Any = None) -> int:
         """Commit one ended trial; returns the number it is stored under.
 
+        ``space`` (the study's) turns raw choice indices into the options they stand
+        for, so later edits of an option list cannot change what a stored trial ran.
         Two kernels running the same study may pick the same number: the later one
         is then stored under the next free number, so neither is lost.
         """
+        return self._retry(lambda: self._add_trial(name, trial, direction, space))
+
+    def _add_trial(self, name: str, trial: Any, direction: str | None, space: Any) -> int:
         with self._transaction() as db:
-            number = self._insert(db, name, trial)
+            number = self._insert(db, name, trial, space)
             if direction is not None:
                 db.execute("UPDATE studies SET direction = ? WHERE name = ?", (direction, name))
             return number
 
-    def add_trials(self, name: str, trials: Iterable[Any]) -> None:
+    def add_trials(self, name: str, trials: Iterable[Any], space: Any = None) -> None:
         """Commit many trials in one transaction (imports, benchmarks)."""
-        with self._transaction() as db:
-            for trial in trials:
-                self._insert(db, name, trial)
+        trials = list(trials)
 
-    def _insert(self, db: sqlite3.Connection, name: str, trial: Any) -> int:
+        def write() -> None:
+            with self._transaction() as db:
+                for trial in trials:
+                    self._insert(db, name, trial, space)
+
+        self._retry(write)
+
+    def _insert(self, db: sqlite3.Connection, name: str, trial: Any, space: Any) -> int:
         number = trial.number
         taken = db.execute("SELECT 1 FROM trials WHERE study = ? AND number = ?", (name, number)).fetchone()
         if taken:
             number = db.execute(
                 "SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study = ?", (name,)
             ).fetchone()[0]
+        value, value_text = _value_columns(trial.value)
         db.execute(
             """INSERT INTO trials (study, number, params, raw, value, state, duration, error, output,
-                   extras, started, ended, reports)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   extras, started, ended, reports, value_text)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 name,
                 number,
                 _dumps(trial.params),
-                _dumps(trial.raw),
-                _finite(trial.value),
-                trial.state,
+                _dumps(portable_raw(trial.raw, space)),
+                value,
+                str(trial.state),
                 float(trial.duration),
-                trial.error,
-                trial.output or "",
+                clean_text(trial.error),
+                clean_text(trial.output or ""),
                 _dumps(trial.extras or {}),
                 trial.started,
                 trial.ended,
                 _dumps([list(r) for r in trial.reports]),
+                value_text,
             ),
         )
         db.execute("UPDATE studies SET updated = ? WHERE name = ?", (time.time(), name))
         return number
 
     def set_direction(self, name: str, direction: str) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE studies SET direction = ? WHERE name = ?", (direction, name))
+        def write() -> None:
+            with self._transaction() as db:
+                db.execute("UPDATE studies SET direction = ? WHERE name = ?", (direction, name))
+
+        self._retry(write)
 
     def delete_study(self, name: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM trials WHERE study = ?", (name,))
-            db.execute("DELETE FROM studies WHERE name = ?", (name,))
+        def write() -> None:
+            with self._transaction() as db:
+                db.execute("DELETE FROM trials WHERE study = ?", (name,))
+                db.execute("DELETE FROM studies WHERE name = ?", (name,))
+
+        self._retry(write)
 
     # -- reading -----------------------------------------------------------------
     def study(self, name: str) -> StoredStudy | None:
@@ -317,29 +437,37 @@ class Store:
             for r in rows
         ]
 
-    def trials(self, name: str) -> list[Any]:
-        """The study's trials as :class:`~hpmagic.study.Trial` objects, by number."""
+    def trials(self, name: str, space: Any = None) -> list[Any]:
+        """The study's trials as :class:`~hpmagic.study.Trial` objects, by number.
+
+        Raw choice values become indices into ``space``'s options (by default the
+        study's stored cell space); a choice whose option is no longer there keeps
+        its ``{"option": ...}`` record, so :func:`fits` leaves that trial out of searches.
+        """
         from ..core.trials import Trial
 
         with self._lock:
+            if space is None:
+                stored = self.study(name)
+                space = _space_or_none(stored.cell_space) if stored is not None else None
             rows = self._db.execute(
                 """SELECT number, params, raw, value, state, duration, error, output, extras,
-                          started, ended, reports
+                          started, ended, reports, value_text
                    FROM trials WHERE study = ? ORDER BY number""",
                 (name,),
             ).fetchall()
         return [
             Trial(
                 number=r[0],
-                params=json.loads(r[1]),
-                value=r[3],
+                params=_loads(r[1]),
+                value=float(r[12]) if r[12] else r[3],
                 state=r[4],
                 duration=r[5],
                 error=r[6],
-                raw=json.loads(r[2]),
-                extras=json.loads(r[8]),
+                raw=local_raw(_loads(r[2]), space),
+                extras=_loads(r[8]),
                 output=r[7],
-                reports=[(int(s), float(v)) for s, v in json.loads(r[11])],
+                reports=[(int(s), float(v)) for s, v in _loads(r[11])],
                 started=r[9] or 0.0,
                 ended=r[10] or 0.0,
             )
@@ -390,7 +518,8 @@ class _Transaction:
 class StoreObserver:
     """Keeps a study in a :class:`Store`: each ended trial is committed at once.
 
-    A failed write (full disk, file gone read-only) turns saving off for this
+    A locked file is retried (see :meth:`Store._retry`); a write that still fails
+    (full disk, file gone read-only, locked for too long) turns saving off for this
     study and puts a note on it; the run goes on in memory.
     """
 
@@ -406,7 +535,8 @@ class StoreObserver:
 
     def trial_ended(self, study: Any, trial: Any) -> None:
         direction = study.direction if trial.state == "complete" else None
-        self._guard(study, lambda: self.store.add_trial(study.name, trial, direction))
+        space = study.search_space
+        self._guard(study, lambda: self.store.add_trial(study.name, trial, direction, space))
 
     def space_changed(self, study: Any) -> None:
         self.save(study)
@@ -420,7 +550,7 @@ class StoreObserver:
                 return
             try:
                 write()
-            except (sqlite3.Error, OSError, StoreError) as exc:
+            except Exception as exc:  # noqa: BLE001 - any failed write is said, never only logged
                 self.saving = False
                 note(
                     study,
@@ -429,15 +559,25 @@ class StoreObserver:
                 )
 
 
+def _is_locked(exc: BaseException) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc)
     if "full" in text:
         return "disk full"
+    if _is_locked(exc):
+        return f"{text} for more than {LOCK_WAIT_S:g}s"
     return text or type(exc).__name__
 
 
 def note(study: Any, text: str) -> None:
-    """Put a one-line note on the study (its summary and dashboard show it)."""
+    """Put a one-line note on the study (its summary, dashboard and %tune_status show it), once."""
+    if callable(getattr(study, "note", None)):
+        study.note(text, once="store failed")
+        return
     notes = getattr(study, "notes", None)
     if notes is not None and text not in notes:
         notes.append(text)
@@ -457,45 +597,68 @@ def study_row(study: Any, cell_space: Any) -> dict[str, Any]:
     }
 
 
-# -- resuming ----------------------------------------------------------------------
-def fitting(trials: list[Any], old_space: Any, new_space: Any) -> tuple[list[Any], int]:
-    """The stored trials that are points of ``new_space``, with raw params remapped.
+# -- choices as option values ------------------------------------------------------
+def portable_raw(raw: Any, space: Any) -> dict[str, Any]:
+    """``raw`` with each choice index replaced by {"option": the option's record}.
 
-    A choice's raw value is an index into its option list; when the options
-    changed, each index is mapped through the option it stood for. Returns the
-    trials kept and how many were left out.
+    An index only means something next to the option list it points into; the
+    record stays right however the list is edited later.
     """
-    kept: list[Any] = []
-    for trial in trials:
-        raw = remap(trial.raw, old_space, new_space)
-        if raw is None or not new_space.contains(raw):
-            continue
-        if raw != trial.raw:
-            import dataclasses
-
-            trial = dataclasses.replace(trial, raw=raw)
-        kept.append(trial)
-    return kept, len(trials) - len(kept)
-
-
-def remap(raw: dict[str, Any], old_space: Any, new_space: Any) -> dict[str, Any] | None:
-    """``raw`` of ``old_space`` as raw params of ``new_space``; ``None`` if it has no place there."""
     out: dict[str, Any] = {}
-    for key, value in raw.items():
-        new = new_space.by_key.get(key)
-        old = old_space.by_key.get(key)
-        if new is None or old is None or new.kind != old.kind:
-            return None
-        if new.is_choice:
-            if not isinstance(value, int) or not 0 <= value < len(old.options):
-                return None
-            record = old.options[value]
-            matches = [i for i, o in enumerate(new.options) if o == record and type(o) is type(record)]
-            if not matches:
-                return None
-            value = matches[0]
+    for key, value in dict(raw).items():
+        dim = space.by_key.get(key) if space is not None else None
+        if dim is not None and dim.is_choice and isinstance(value, int) and 0 <= value < len(dim.options):
+            value = {OPTION: dim.options[value]}
         out[key] = value
     return out
+
+
+def local_raw(raw: dict[str, Any], space: Any) -> dict[str, Any]:
+    """Stored raw params as raw params of ``space``: option records become indices there.
+
+    A record with no equal option in ``space`` stays a record (the trial then does
+    not :func:`fit`); a bare int is a choice index written without a space.
+    """
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict) and OPTION in value:
+            dim = space.by_key.get(key) if space is not None else None
+            index = _option_index(dim, value) if dim is not None and dim.is_choice else None
+            value = value if index is None else index
+        out[key] = value
+    return out
+
+
+def _option_index(dim: Any, stored: dict[str, Any]) -> int | None:
+    if stored.get(LOST):
+        return None
+    record = stored[OPTION]
+    for i, option in enumerate(dim.options):
+        if option == record and type(option) is type(record):
+            return i
+    return None
+
+
+def _lost(trial: Any) -> bool:
+    """Whether an option the trial ran with is not among the space's options."""
+    return any(isinstance(v, dict) for v in trial.raw.values())
+
+
+def fits(trial: Any, space: Any) -> bool:
+    """Whether a stored trial is a point of ``space`` (every option it ran with still there)."""
+    raw = trial.raw
+    if _lost(trial):
+        return False
+    try:
+        return bool(space.contains(raw))
+    except (TypeError, KeyError, IndexError):
+        return False
+
+
+def fitting(trials: list[Any], space: Any) -> tuple[list[Any], int]:
+    """The stored trials (read against ``space``) that are its points, and how many are not."""
+    kept = [t for t in trials if fits(t, space)]
+    return kept, len(trials) - len(kept)
 
 
 def open_store(path: str) -> Store:
@@ -525,12 +688,15 @@ def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
         store = open_store(options.store)
         stored = store.study(name)
         if stored is not None:
-            trials = store.trials(name)
+            trials = store.trials(name, space)
             first_number = store.max_number(name) + 1
-            history = trials
             old_space = _space_or_none(stored.cell_space)
-            if old_space is None or old_space.signature() != space.signature():
-                history, left_out = fitting(trials, old_space or space, space)
+            if old_space is not None and old_space.signature() == space.signature():
+                history = [t for t in trials if not _lost(t)]  # refined-away points stay, as in memory
+            else:
+                history = fitting(trials, space)[0]
+            left_out = len(trials) - len(history)
+            if left_out or old_space is None or old_space.signature() != space.signature():
                 notes.append(
                     f"the cell's space changed since study '{name}' last ran: {len(history)} of "
                     f"{len(trials)} earlier trials fit it and are reused"
@@ -574,6 +740,7 @@ def _space_or_none(data: Any) -> Any:
 
 def load_stored(path: str, name: str) -> tuple[StoredStudy, list[Any]]:
     """A stored study and its trials; :class:`StoreError` when the store or the study is missing."""
+    path = os.path.expanduser(path)
     if not os.path.exists(path):
         raise StoreError(f"no store at {path}")
     store = open_store(path)
@@ -593,7 +760,7 @@ def store_paths(studies: Iterable[Any] = ()) -> list[str]:
 
     paths: list[str] = []
     for path in [DEFAULT_STORE, *(s.options.store for s in studies if s.options.store)]:
-        path = os.path.abspath(path)
+        path = os.path.abspath(os.path.expanduser(path))
         if path not in paths:
             paths.append(path)
     return paths
@@ -642,12 +809,15 @@ def find_stored(name: str, stores: Iterable[str]) -> tuple[StoredStudy, list[Any
 def export_stored(name: str, path: str, stores: Iterable[str]) -> str:
     """Write the export of study ``name`` from the first store among ``stores`` that has it."""
     from ..core.space import Space
-    from .export import summary, write
+    from .export import best_of, summary, write
 
     stored, trials = find_stored(name, stores)
     space = Space.from_json(stored.space).describe()
     direction = stored.direction or "minimize"
-    data = summary(name, direction, trials, space, {"seed": stored.seed, "algo": stored.options.get("algo")})
+    extra = {"seed": stored.seed, "algo": stored.options.get("algo")}
+    data = summary(
+        name, direction, trials, space, extra, best=best_of([t for t in trials if not _lost(t)], direction)
+    )
     return write(data, path)
 
 
@@ -667,7 +837,8 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
         options = Options(**{k: v for k, v in stored.options.items() if k in known})
         body = ranges_code(program, space, Space.from_json(stored.cell_space))
         return magic_line(options, name, stored.direction) + "\n" + body
-    best = best_of(trials, stored.direction or "minimize")
+    # a trial whose option left the cell cannot be written back into it
+    best = best_of([t for t in trials if not _lost(t)], stored.direction or "minimize")
     if best is None:
         raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
     return code_with_values(program, space, best.raw)

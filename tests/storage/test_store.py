@@ -53,7 +53,9 @@ def test_every_trial_is_committed_with_its_fields(tmp_path):
     by_number = {t.number: t for t in study.trials}
     for number, params, raw, value, state, duration, started, ended in stored:
         t = by_number[number]
-        assert json.loads(params) == t.params and json.loads(raw) == t.raw
+        assert json.loads(params) == t.params
+        # a choice is kept as the option it ran with, not as an index into a list that may change
+        assert json.loads(raw) == {**t.raw, "kind": {"option": t.params["kind"]}}
         assert value == t.value and state == t.state and duration == pytest.approx(t.duration)
         assert started <= ended
     (name, source, space, direction, seed) = rows(
@@ -321,3 +323,164 @@ def test_unreadable_stored_space_still_resumes_fitting_trials(tmp_path):
     db.close()
     second = create_study(CELL, {}, opts(tmp_path, name="odd"))
     assert [t.raw for t in second.trials] == [t.raw for t in first.trials]
+
+
+# -- issue 13: nothing lost, nothing wrong written back ---------------------------
+def test_non_finite_values_and_bad_text_round_trip(tmp_path):
+    from hpmagic.core.trials import Trial
+
+    store = Store(str(tmp_path / "s.db"))
+    store.save_study(
+        "t", source="x", first_line=1, space=[], cell_space=[], direction=None, options={}, seed=0
+    )
+    for number, value in enumerate([float("nan"), float("inf"), float("-inf")]):
+        trial = Trial(
+            number=number,
+            params={"p": "ok \udcff"},
+            value=value,
+            state="pruned",
+            duration=0,
+            error="bad \ud800 text",
+            output="out \udcff",
+            extras={"e": value},
+            reports=[(0, value)],
+        )
+        store.add_trial("t", trial)
+    back = Store(str(tmp_path / "s.db")).trials("t")
+    assert [repr(t.value) for t in back] == ["nan", "inf", "-inf"]
+    assert [repr(t.reports[0][1]) for t in back] == ["nan", "inf", "-inf"]
+    assert [repr(t.extras["e"]) for t in back] == ["nan", "inf", "-inf"]
+    assert all(t.params == {"p": "ok \udcff"} for t in back)  # JSON escapes keep params exact
+    assert all("\ufffd" in t.error and "\ufffd" in t.output for t in back)
+    # the best-value query only sees finite values
+    assert store.study("t").best_value is None
+
+
+def test_a_failed_write_is_a_note_where_people_look(tmp_path):
+    from hpmagic.ui.dashboard import text_summary
+
+    study = create_study("x = tune.uniform(0, 1)\nx\n", {}, opts(tmp_path))
+    observer = next(o for o in study._observers if isinstance(o, StoreObserver))
+    observer.store.close()  # the file can no longer be written, whatever the reason
+    study.run(3).wait(30)
+    said = [n for n in study.notes if "memory only" in n]
+    assert len(said) == 1 and said[0] in text_summary(study) and said[0] in study.summary()
+    assert len(study.trials) == 3
+
+
+def _hold(path, seconds):
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("BEGIN EXCLUSIVE")
+    done = threading.Event()
+
+    def release():
+        done.wait(seconds)  # the other program's hold on the file is the fault under test
+        db.execute("COMMIT")
+        db.close()
+
+    threading.Thread(target=release, daemon=True).start()
+    return done
+
+
+def test_a_write_to_a_locked_file_waits_for_the_lock(tmp_path):
+    from hpmagic.core.trials import Trial
+
+    store = Store(str(tmp_path / "s.db"))
+    store.save_study(
+        "t", source="x", first_line=1, space=[], cell_space=[], direction=None, options={}, seed=0
+    )
+    _hold(str(tmp_path / "s.db"), 2.0)
+    for i in range(3):  # written in order once the lock is gone
+        store.add_trial("t", Trial(number=i, params={}, value=float(i), state="complete", duration=0))
+    assert [t.value for t in Store(str(tmp_path / "s.db")).trials("t")] == [0.0, 1.0, 2.0]
+
+
+def test_a_write_to_a_file_locked_for_good_gives_up_in_bounded_time(tmp_path, monkeypatch):
+    from hpmagic.core.trials import Trial
+    from hpmagic.storage import store as store_module
+
+    monkeypatch.setattr(store_module, "LOCK_WAIT_S", 1.0)
+    store = Store(str(tmp_path / "s.db"))
+    store.save_study(
+        "t", source="x", first_line=1, space=[], cell_space=[], direction=None, options={}, seed=0
+    )
+    done = _hold(str(tmp_path / "s.db"), 30)
+    started = __import__("time").monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store.add_trial("t", Trial(number=0, params={}, value=1.0, state="complete", duration=0))
+    assert __import__("time").monotonic() - started < 5
+    done.set()
+
+
+def test_a_schema_1_file_is_migrated_with_choices_as_their_options(tmp_path):
+    """A v1 file written after the list was edited to ["c", "a"]: its raw indices
+    point into lists of different runs; params say what each trial ran with."""
+    from hpmagic.core.program import parse
+    from hpmagic.core.space import Space
+
+    cell = 'kind = tune.choice(["c", "a"])\nx = tune.uniform(0, 1)\n{"loss": x + {"a": 0, "c": 5}[kind]}\n'
+    space = Space.build(parse(cell), {})
+    path = str(tmp_path / "old.db")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA application_id = 1752198503")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute(
+        "CREATE TABLE studies (name TEXT PRIMARY KEY, source TEXT NOT NULL, first_line INTEGER NOT NULL,"
+        " space TEXT NOT NULL, cell_space TEXT NOT NULL, direction TEXT, options TEXT NOT NULL,"
+        " seed INTEGER, created REAL NOT NULL, updated REAL NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE trials (study TEXT NOT NULL, number INTEGER NOT NULL, params TEXT NOT NULL,"
+        " raw TEXT NOT NULL, value REAL, state TEXT NOT NULL, duration REAL NOT NULL, error TEXT,"
+        " output TEXT NOT NULL DEFAULT '', extras TEXT NOT NULL DEFAULT '{}', started REAL, ended REAL,"
+        " reports TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (study, number))"
+    )
+    space_json = json.dumps(space.to_json())
+    db.execute(
+        "INSERT INTO studies VALUES ('exp', ?, 1, ?, ?, 'minimize', '{}', 0, 0, 0)",
+        (cell, space_json, space_json),
+    )
+    rows = [  # (number, kind it ran with, raw index as v1 wrote it, value)
+        (0, "a", 0, 0.5),  # index into the first list ["a", "b", "c"]
+        (1, "c", 2, 5.1),
+        (2, "b", 1, 0.01),  # its option is gone now
+        (3, "c", 0, 5.3),  # index into ["c", "a"]
+    ]
+    for number, kind, index, value in rows:
+        db.execute(
+            "INSERT INTO trials (study, number, params, raw, value, state, duration) VALUES"
+            " ('exp', ?, ?, ?, ?, 'complete', 0)",
+            (number, json.dumps({"kind": kind, "x": 0.5}), json.dumps({"kind": index, "x": 0.5}), value),
+        )
+    db.close()
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION == 2
+    assert {t.number: t.params["kind"] for t in store.trials("exp")} == {0: "a", 1: "c", 2: "b", 3: "c"}
+    store.close()
+    ns: dict = {}
+    study = create_study(cell, ns, Options(store=path, name="exp", algo="rand", seed=0))
+    assert {t.number: ["c", "a"][t.raw["kind"]] for t in study.trials} == {0: "a", 1: "c", 3: "c"}
+    assert study.best_params["kind"] == "a" and 'kind = "a"' in study.code()
+    study.apply()
+    assert ns["kind"] == "a"
+
+
+def test_a_trial_printing_20_mb_holds_only_a_bounded_tail(tmp_path):
+    import tracemalloc
+
+    from hpmagic.core.program import parse
+    from hpmagic.run.execution import MAX_OUTPUT, TrialJob, run_trial
+
+    cell = "x = tune.uniform(0, 1)\nfor i in range(20_000):\n    print('z' * 1023)\nprint('END')\nx\n"
+    program = parse(cell)
+    tracemalloc.start()
+    try:
+        outcome = run_trial(program, TrialJob(0, {program.sites[0].key: 0.5}), {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcome.state == "complete"
+    assert peak < 4 * MAX_OUTPUT * 4 + 2_000_000  # never the 20 MB printed
+    assert len(outcome.output) < MAX_OUTPUT + 200 and outcome.output.endswith("END\n")
+    assert outcome.output.startswith("[hpmagic] ") and "not kept" in outcome.output.splitlines()[0]
