@@ -67,12 +67,27 @@ def _run_notebook(tmp_path: Path, cells: list[str]):
     return nbformat.read(tmp_path / "saved.ipynb", as_version=4)
 
 
-def test_without_ipywidgets_a_summary_is_shown_and_updated_at_the_end(tmp_path, monkeypatch):
+NO_WIDGETS = {
+    "ipywidgets-missing": (
+        "import sys\nsys.modules['ipywidgets'] = None  # as in a kernel where it is not installed",
+        "no live dashboard: ipywidgets cannot be imported",
+    ),
+    "comm-failing": (
+        "import comm\n\ndef _no_comm(*args, **kwargs):\n    raise RuntimeError('no comm here')\n\n"
+        "comm.create_comm = _no_comm  # the fault: every widget comm fails to open",
+        "no live dashboard: its widgets failed (RuntimeError: no comm here)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NO_WIDGETS))
+def test_without_working_widgets_a_summary_is_shown_and_updated_at_the_end(case, tmp_path, monkeypatch):
     monkeypatch.delenv("HPMAGIC_WAIT", raising=False)
+    setup, note = NO_WIDGETS[case]
     saved = _run_notebook(
         tmp_path,
         [
-            "import sys\nsys.modules['ipywidgets'] = None  # as in a kernel where it is not installed",
+            setup,
             "%load_ext hpmagic",
             "%%tune -n 12 --seed 0 -o s\nimport time\nx = tune.uniform(0, 1)\ntime.sleep(0.05)\n(x - 0.3) ** 2\n",
             "s.wait(); print(s.end_reason, len(s.trials), s.notes)",
@@ -88,7 +103,7 @@ def test_without_ipywidgets_a_summary_is_shown_and_updated_at_the_end(tmp_path, 
     assert "completed" in data["text/html"] and "12/12 trials" in data["text/html"], data["text/html"][:600]
     assert "data:image/png;base64," in data["text/html"]
     assert "12/12 trials" in data["text/plain"] and "best value" in data["text/plain"]
-    assert "no live dashboard: ipywidgets cannot be imported" in data["text/plain"]
+    assert note in data["text/plain"] and note in data["text/html"]
     result = [o for o in outputs if o.output_type == "execute_result"]
     assert result and "live" not in result[0].data["text/plain"]
     assert saved.cells[3].outputs[0].text.startswith("completed 12 ")
