@@ -37,8 +37,26 @@ def demo(args: argparse.Namespace) -> int:
     if out:
         nbformat.write(nb, out)
         print(f"executed notebook saved to {out}")
-    print(f"open it in JupyterLab:  jupyter lab {path}")
+    print(open_hint(path))
     return 0
+
+
+def open_hint(path: object) -> str:
+    """How to open ``path`` in JupyterLab, as a command that works in this Python right now.
+
+    The demo needs only the test extra; JupyterLab comes with the ``lab`` extra, so
+    when it is missing the hint installs it first (from the checkout when run in one).
+    """
+    import importlib.util
+    from pathlib import Path
+
+    opened = f"python -m jupyterlab {path}"
+    if importlib.util.find_spec("jupyterlab") is not None:
+        return f"open it in JupyterLab:  {opened}"
+    pyproject = Path("pyproject.toml")
+    in_checkout = pyproject.is_file() and 'name = "hpmagic"' in pyproject.read_text(errors="replace")
+    install = 'python -m pip install -e ".[lab]"' if in_checkout else 'python -m pip install "hpmagic[lab]"'
+    return f"open it in JupyterLab (the 'lab' extra installs it):  {install} && {opened}"
 
 
 def _store_path(args: argparse.Namespace) -> str | None:

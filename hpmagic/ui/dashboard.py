@@ -639,9 +639,15 @@ def mimebundle(study: Study) -> dict[str, Any]:
     """
     if not _widgets_available():
         return {"text/plain": text_summary(study)}
-    Dashboard(study).show()
+    try:
+        Dashboard(study).show()
+    except Exception as exc:  # noqa: BLE001 - no ipywidgets, or its comm failed: a summary instead
+        from .summary import show_without_widgets
+
+        show_without_widgets(study, exc)
     if study.running:
-        return {"text/plain": f"<hpmagic.Study '{study.name}' (live view above)>"}
+        # sent once and never updated: no word that the run's end would make false
+        return {"text/plain": f"<hpmagic.Study '{study.name}' (its dashboard is above)>"}
     return {"text/plain": repr(study)}
 
 

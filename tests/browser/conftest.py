@@ -1,4 +1,4 @@
-"""Browser fixtures: one JupyterLab and one Chromium per test module, fresh pages per test."""
+"""Browser fixtures: one JupyterLab (or Notebook 7) and one Chromium per test module, fresh pages per test."""
 
 from __future__ import annotations
 
@@ -7,13 +7,21 @@ from typing import Any
 
 import pytest
 
-from .lab import Lab, launch_chromium
+from .lab import Lab, Notebook, launch_chromium
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """A started JupyterLab rooted in a temporary directory."""
     server = Lab(tmp_path_factory.mktemp("lab"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
+    """A started Jupyter Notebook 7 rooted in a temporary directory."""
+    server = Notebook(tmp_path_factory.mktemp("notebook7"))
     yield server
     server.stop()
 

@@ -1,7 +1,9 @@
-"""A real JupyterLab in a temporary directory, driven by Debian's Chromium through Playwright.
+"""A real JupyterLab or Notebook 7 in a temporary directory, driven by Debian's Chromium through Playwright.
 
-Reusable by any browser test: :class:`Lab` starts ``jupyter lab`` on 127.0.0.1 on a
-free port with a token (no browser of its own, settings kept inside the directory),
+Reusable by any browser test: :class:`Server` starts ``jupyter lab`` (:class:`Lab`) or
+``jupyter notebook`` 7 (:class:`Notebook`) on 127.0.0.1 on a free port with a token (no
+browser of its own, settings kept inside the directory, the app exposed as
+``window.jupyterapp`` in both),
 :func:`launch_chromium` starts headless Chromium, :func:`write_notebook` and
 :func:`open_notebook` put a notebook in front of the page and :func:`run_all` runs it.
 Everything waits on conditions with deadlines, never on fixed sleeps.
@@ -37,10 +39,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Lab:
-    """One JupyterLab server rooted at ``root``; ``stop()`` ends it."""
+#: per frontend: the module ``python -m`` starts, its app's config class, the page of a notebook
+FRONTENDS = {
+    "lab": ("jupyterlab", "LabApp", "/lab/tree/{path}?reset&token={token}"),
+    "notebook": ("notebook", "JupyterNotebookApp", "/notebooks/{path}?token={token}"),
+}
 
-    def __init__(self, root: Path, timeout: float = 90) -> None:
+
+class Server:
+    """One Jupyter server of ``frontend`` ("lab" or "notebook") rooted at ``root``; ``stop()`` ends it."""
+
+    def __init__(self, root: Path, frontend: str = "lab", timeout: float = 90) -> None:
+        module, app, self._page = FRONTENDS[frontend]
+        self.frontend = frontend
         self.root = Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -63,13 +74,13 @@ class Lab:
             JUPYTERLAB_WORKSPACES_DIR=str(self.root / ".lab-workspaces"),
             JUPYTER_CONFIG_DIR=str(self.root / ".jupyter-config"),
         )
-        self.log_path = self.root / ".lab.log"
+        self.log_path = self.root / f".{frontend}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                module,
                 "--ServerApp.open_browser=False",
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={self.port}",
@@ -77,7 +88,7 @@ class Lab:
                 f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={self.root}",
                 "--ServerApp.allow_root=True",
-                "--LabApp.expose_app_in_browser=True",
+                f"--{app}.expose_app_in_browser=True",
             ],
             cwd=self.root,
             env=env,
@@ -91,14 +102,16 @@ class Lab:
         return f"http://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
-        """The page of ``path`` alone (``reset``: notebooks opened by earlier pages stay closed)."""
-        return f"{self.base}/lab/tree/{path}?reset&token={self.token}"
+        """The page of notebook ``path`` alone (in JupyterLab, notebooks opened by earlier pages stay closed)."""
+        return self.base + self._page.format(path=path, token=self.token)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited:\n{self.log_path.read_text(errors='replace')}")
+                raise RuntimeError(
+                    f"jupyter {self.frontend} exited:\n{self.log_path.read_text(errors='replace')}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=2) as r:
                     if r.status == 200:
@@ -107,7 +120,7 @@ class Lab:
                 pass
             time.sleep(0.2)  # polling the server until it answers
         raise TimeoutError(
-            f"jupyter lab did not start in {timeout}s:\n{self.log_path.read_text(errors='replace')}"
+            f"jupyter {self.frontend} did not start in {timeout}s:\n{self.log_path.read_text(errors='replace')}"
         )
 
     def stop(self) -> None:
@@ -118,6 +131,20 @@ class Lab:
             self.process.kill()
             self.process.wait(10)
         self._log.close()
+
+
+class Lab(Server):
+    """JupyterLab rooted at ``root``."""
+
+    def __init__(self, root: Path, timeout: float = 90) -> None:
+        super().__init__(root, "lab", timeout)
+
+
+class Notebook(Server):
+    """Jupyter Notebook 7 rooted at ``root``."""
+
+    def __init__(self, root: Path, timeout: float = 90) -> None:
+        super().__init__(root, "notebook", timeout)
 
 
 def launch_chromium(playwright: Any) -> Any:
@@ -142,7 +169,7 @@ def write_notebook(root: Path, name: str, cells: list[str]) -> Path:
     return path
 
 
-def open_notebook(page: Any, lab: Lab, name: str, timeout: float = 90) -> None:
+def open_notebook(page: Any, lab: Server, name: str, timeout: float = 90) -> None:
     """Open ``name`` and wait until its kernel is idle."""
     page.goto(lab.url(name))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout * 1000)
@@ -171,3 +198,16 @@ def kernel_idle(page: Any, timeout: float = 120) -> None:
         }""",
         timeout=timeout * 1000,
     )
+
+
+def drag_lower_handle(page: Any, row: Any, fraction: float) -> None:
+    """Drag the lower handle of the range slider in ``row`` to ``fraction`` of its track, as a person would."""
+    handle = row.locator(".noUi-handle-lower")
+    track = row.locator(".noUi-target")
+    box, start = track.bounding_box(), handle.bounding_box()
+    assert box and start
+    y = start["y"] + start["height"] / 2
+    page.mouse.move(start["x"] + start["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * fraction, y, steps=12)
+    page.mouse.up()

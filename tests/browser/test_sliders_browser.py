@@ -6,7 +6,7 @@ import pytest
 
 from hpmagic.storage.store import Store
 
-from .lab import open_notebook, run_all, write_notebook
+from .lab import drag_lower_handle, open_notebook, run_all, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +32,8 @@ def test_drag_a_slider_and_continue(lab, new_page):
     row = page.locator(".hpmagic-dash .hpmagic-control-0")  # x
     low = row.locator("input[type=text]").first
     assert float(low.input_value()) == 0
-    # drag the lower handle of x's slider about half way to the right, as a person would
-    handle = row.locator(".noUi-handle-lower")
-    track = row.locator(".noUi-target")
-    box, start = track.bounding_box(), handle.bounding_box()
-    assert box and start
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.5, start["y"] + start["height"] / 2, steps=12)
-    page.mouse.up()
+    # drag the lower handle of x's slider about half way to the right
+    drag_lower_handle(page, row, 0.5)
     page.wait_for_function(
         "() => parseFloat(document.querySelector('.hpmagic-dash .hpmagic-control-0 input[type=text]').value) > 0.5",
         timeout=15_000,
