@@ -13,6 +13,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .plotdata import Convergence, Curves, DimensionData, shorten
@@ -52,7 +53,21 @@ def _few_decades(axis: Any, lo: float, hi: float) -> None:
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
-def _png(fig: Figure) -> bytes:
+def literal(fig: Figure) -> None:
+    """Every text of ``fig`` drawn as written: a ``$`` in a choice or a name is not math text.
+
+    Matplotlib reads text between two ``$`` as math (and fails on some of it); user
+    text (options, names, notes) must appear as typed, so math parsing is off for
+    every text object, tick labels included.
+    """
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
+def render(fig: Figure) -> bytes:
+    """The PNG of ``fig``, its text shown literally."""
+    literal(fig)
     for ax in fig.axes:  # minor ticks of log axes cost more than the rest of the drawing
         for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
             axis.set_minor_locator(NullLocator())
@@ -71,7 +86,7 @@ def _empty(ax: Any, text: str, keep_x: bool = False) -> None:
     ax.set_yticks([])
 
 
-def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) -> bytes:
+def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.7) -> Figure:
     """Each trial's value (dots), the best so far (a step line), failed trials as ticks."""
     fig, ax = _axes(width, height)
     if data.n == 0:
@@ -123,10 +138,10 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
         )
     ax.set_title("convergence", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45)
-    return _png(fig)
+    return fig
 
 
-def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) -> bytes:
+def dimension_figure(data: DimensionData, width: float = 2.6, height: float = 2.0) -> Figure:
     """The objective against one parameter; log axis for log dimensions, categories for choices."""
     fig, ax = _axes(width, height)
     if data.n == 0 and not data.failed_x.size:
@@ -163,10 +178,12 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
             ax.set_yscale("log")
     ax.set_title(data.label, fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.5, bottom=0.62 if data.kind == "choice" else 0.32)
-    return _png(fig)
+    return fig
 
 
-def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: float | None = None) -> bytes:
+def importance_figure(
+    bars: list[tuple[str, float]], width: float = 2.6, height: float | None = None
+) -> Figure:
     """Horizontal bars: the share of the objective's variation each parameter explains."""
     height = height or max(1.2, 0.28 * len(bars) + 0.6)
     fig, ax = _axes(width, height)
@@ -179,10 +196,10 @@ def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: fl
     ax.grid(False, axis="y")
     ax.set_title("importance", fontsize=FONT + 1, loc="left")
     _margins(fig, left=1.15, bottom=0.3)
-    return _png(fig)
+    return fig
 
 
-def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
+def curves_figure(data: Curves, width: float = 5.2, height: float = 2.4) -> Figure:
     """Intermediate reports of each trial against their step; pruned ones in grey."""
     fig, ax = _axes(width, height)
     for _, steps, vals, state in data.curves:
@@ -203,4 +220,20 @@ def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
     shown = f" ({len(data.curves)} of {data.n})" if len(data.curves) < data.n else ""
     ax.set_title(f"intermediate reports{shown}", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45)
-    return _png(fig)
+    return fig
+
+
+def convergence_png(data: Convergence) -> bytes:
+    return render(convergence_figure(data))
+
+
+def dimension_png(data: DimensionData) -> bytes:
+    return render(dimension_figure(data))
+
+
+def importance_png(bars: list[tuple[str, float]]) -> bytes:
+    return render(importance_figure(bars))
+
+
+def curves_png(data: Curves) -> bytes:
+    return render(curves_figure(data))
