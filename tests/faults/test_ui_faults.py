@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ def _assert_escaped(values: list[str], raw: list[str]) -> None:
 
 
 @pytest.fixture(scope="module", params=CASES, ids=str)
-def built(request: pytest.FixtureRequest) -> tuple[UiCase, hpmagic.Study, dashboard.Dashboard]:
+def built(request: pytest.FixtureRequest) -> Iterator[tuple[UiCase, hpmagic.Study, dashboard.Dashboard]]:
     case = request.param
     study = _study(case)
     started = time.perf_counter()
