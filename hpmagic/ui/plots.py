@@ -13,7 +13,6 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .plotdata import Convergence, Curves, DimensionData, shorten
@@ -53,21 +52,12 @@ def _few_decades(axis: Any, lo: float, hi: float) -> None:
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
-def literal(fig: Figure) -> None:
-    """Every text of ``fig`` drawn as written: a ``$`` in a choice or a name is not math text.
-
-    Matplotlib reads text between two ``$`` as math (and fails on some of it); user
-    text (options, names, notes) must appear as typed, so math parsing is off for
-    every text object, tick labels included.
-    """
-    for text in fig.findobj(Text):
-        text.set_parse_math(False)
-        text.set_usetex(False)
+#: text properties that show user text as written: a ``$`` in a choice or a name is not math text
+LITERAL = {"parse_math": False, "usetex": False}
 
 
 def render(fig: Figure) -> bytes:
-    """The PNG of ``fig``, its text shown literally."""
-    literal(fig)
+    """The PNG of ``fig``."""
     for ax in fig.axes:  # minor ticks of log axes cost more than the rest of the drawing
         for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
             axis.set_minor_locator(NullLocator())
@@ -80,7 +70,9 @@ def render(fig: Figure) -> bytes:
 
 def _empty(ax: Any, text: str, keep_x: bool = False) -> None:
     """A note in the middle of an axes with nothing to plot (``keep_x``: its x axis still means something)."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY, transform=ax.transAxes)
+    ax.text(
+        0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY, transform=ax.transAxes, **LITERAL
+    )
     if not keep_x:
         ax.set_xticks([])
     ax.set_yticks([])
@@ -165,7 +157,9 @@ def dimension_figure(data: DimensionData, width: float = 2.6, height: float = 2.
             labels = [shorten(c, 14) for c in data.categories]
             tilt = len(labels) > 3 or sum(map(len, labels)) > 24
             ax.set_xticks(range(len(labels)))
-            ax.set_xticklabels(labels, rotation=25 if tilt else 0, ha="right" if tilt else "center")
+            ax.set_xticklabels(
+                labels, rotation=25 if tilt else 0, ha="right" if tilt else "center", **LITERAL
+            )
             ax.set_xlim(-0.6, len(data.categories) - 0.4)
             ax.grid(False, axis="x")
         else:
@@ -176,7 +170,7 @@ def dimension_figure(data: DimensionData, width: float = 2.6, height: float = 2.
                 ax.axvspan(lo, hi, color=GREEN, alpha=0.06, zorder=0)
         if data.log_y:
             ax.set_yscale("log")
-    ax.set_title(data.label, fontsize=FONT + 1, loc="left")
+    ax.set_title(data.label, fontsize=FONT + 1, loc="left", **LITERAL)
     _margins(fig, left=0.5, bottom=0.62 if data.kind == "choice" else 0.32)
     return fig
 
@@ -191,7 +185,7 @@ def importance_figure(
     shares = [share for _, share in bars][::-1]
     ax.barh(range(len(bars)), shares, color=BLUE, height=0.6)
     ax.set_yticks(range(len(bars)))
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels(labels, **LITERAL)
     ax.set_xlim(0, max(shares + [0.01]) * 1.1)
     ax.grid(False, axis="y")
     ax.set_title("importance", fontsize=FONT + 1, loc="left")
