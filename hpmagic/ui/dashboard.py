@@ -37,6 +37,10 @@ PLOT_DUTY = 6.0  # after a drawing of d seconds, wait at least d * PLOT_DUTY
 IMPORTANCE_GAP = 5.0  # importance() may be costly: at most this often during a run
 RECENT = 12  # trials listed in the table
 ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
+OUTPUT_CHARS = 64 * 1024  # of a trial's printed output (and of its error) shown: the tail
+NOTES_SHOWN = 200  # the study's latest notes shown
+NOTE_CHARS = 1000  # of one note
+PARAM_CHARS = 300  # of a trial's params in the table, and of a value shown as best
 
 _VIEWS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 _display_ids = itertools.count()
@@ -93,12 +97,12 @@ def _fmt(value: float | None) -> str:
 
 
 def format_value(value: Any) -> str:
-    """A parameter value as people read it (floats short, strings quoted)."""
+    """A parameter value as people read it (floats short, strings quoted, long ones cut)."""
     if isinstance(value, str):
-        return repr(value)
+        return shorten(repr(value), PARAM_CHARS)
     if isinstance(value, float):
         return _fmt(value)
-    return str(value)
+    return shorten(str(value), PARAM_CHARS)
 
 
 def format_params(params: dict[str, Any]) -> str:
@@ -118,7 +122,26 @@ def format_duration(seconds: float | None) -> str:
 
 
 def _one_line(text: str | None, limit: int) -> str:
-    return shorten(" ".join((text or "").split()), limit)
+    return shorten(" ".join((text or "")[: limit * 4].split()), limit)
+
+
+def tail(text: str, limit: int = OUTPUT_CHARS) -> str:
+    """The last ``limit`` characters of ``text``, after a line saying how much was cut.
+
+    A trial that prints megabytes must not send megabytes to the page on each click.
+    """
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    return f"[… first {cut} characters cut; the last {limit} shown]\n" + text[cut:]
+
+
+def shown_notes(notes: list[str], limit: int = NOTES_SHOWN) -> list[str]:
+    """The latest ``limit`` notes, each shortened, after a line counting the ones left out."""
+    out = [shorten(note, NOTE_CHARS) for note in notes[-limit:]]
+    if len(notes) > limit:
+        out.insert(0, f"({len(notes) - limit} earlier notes not shown)")
+    return out
 
 
 def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
@@ -149,7 +172,8 @@ def state_line(study: Study, stopping: bool = False) -> str:
 def _notes_html(study: Study) -> str:
     """The study's lasting notes (continued, space changed, no longer saved), escaped."""
     return "".join(
-        f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>" for note in study.notes
+        f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>"
+        for note in shown_notes(study.notes)
     )
 
 
@@ -157,8 +181,9 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
     mark = "★" if best is not None and trial is best else {FAILED: "✗", PRUNED: "✂"}.get(trial.state, " ")
     value = _fmt(trial.value) if trial.state != FAILED else "–"
     head = f"{mark} #{trial.number:<4} {trial.state:<8} {value:>11} {format_duration(trial.duration):>7}  "
-    tail = _one_line(trial.error, ERROR_CHARS) if trial.state == FAILED else format_params(trial.params)
-    return head + tail
+    if trial.state == FAILED:
+        return head + _one_line(trial.error, ERROR_CHARS)
+    return head + shorten(format_params(trial.params), PARAM_CHARS)
 
 
 def text_summary(study: Study, recent: int = 8) -> str:
@@ -168,7 +193,7 @@ def text_summary(study: Study, recent: int = 8) -> str:
     for t in trials:
         counts[t.state] = counts.get(t.state, 0) + 1
     lines = [f"hpmagic study '{study.name}' ({study.direction}) — {state_line(study)}"]
-    lines.extend(f"  note: {note}" for note in study.notes)
+    lines.extend(f"  note: {note}" for note in shown_notes(study.notes))
     lines.append("  " + progress_line(study, counts))
     best = study.best_trial
     if best is None:
@@ -472,11 +497,11 @@ class Dashboard:
         )
         parts = [f"<div><b>{e(head)}</b></div>", f"<div><code>{e(format_params(trial.params))}</code></div>"]
         if trial.error:
-            parts.append(f"<div style='color:#b00'>{e(trial.error)}</div>")
+            parts.append(f"<div style='color:#b00'>{e(tail(trial.error))}</div>")
         if trial.reports:
             pts = ", ".join(f"{s}: {_fmt(v)}" for s, v in trial.reports[-20:])
             parts.append(f"<div style='color:#555'>reports (step: value) {e(pts)}</div>")
-        out = trial.output or ""
+        out = tail(trial.output or "")
         parts.append(
             f"<pre>{e(out)}</pre>" if out else "<div style='color:#777'><i>no printed output</i></div>"
         )

@@ -24,6 +24,8 @@ MAX_POINTS = 1500
 LOG_RATIO = 20.0
 #: curves of intermediate reports drawn at most
 MAX_CURVES = 40
+#: categories labelled on a choice's axis at most; beyond, the other options share one place
+MAX_CATEGORIES = 30
 
 
 @dataclass
@@ -234,7 +236,9 @@ def dimension(
     px = np.asarray(params, dtype=float)
     ok = np.isfinite(val) & (st == COMPLETE)
     choice = dim.kind == "choice"
-    categories = [option_label(o) for o in dim.options] if choice else []
+    categories: list[str] = []
+    if choice:
+        categories, px = categorise(dim, px, val, ok, direction)
     xs = px + jitter(num) if choice else px
     oi = np.flatnonzero(ok)
     best_x = best_y = None
@@ -262,6 +266,57 @@ def dimension(
         bounds=bounds,
         n=int(oi.size),
     )
+
+
+def shown_options(
+    n_options: int,
+    allowed: Sequence[int],
+    px: np.ndarray,
+    val: np.ndarray,
+    ok: np.ndarray,
+    direction: str = "minimize",
+    limit: int = MAX_CATEGORIES,
+) -> list[int]:
+    """Which options of a choice get a place of their own on its axis (at most ``limit - 1``).
+
+    The best trial's option first, then the options tried most, then the kept
+    options in order: a choice of 100 000 options gets a readable axis.
+    """
+    idx = px[np.isfinite(px)].astype(int)
+    idx = idx[(idx >= 0) & (idx < n_options)]
+    picked: dict[int, None] = {}
+    oi = np.flatnonzero(ok & np.isfinite(px) & (px >= 0) & (px < n_options))
+    if oi.size:
+        b = oi[np.nanargmax(val[oi]) if direction == "maximize" else np.nanargmin(val[oi])]
+        picked[int(px[b])] = None
+    options, counts = np.unique(idx, return_counts=True)
+    for i in options[np.argsort(-counts, kind="stable")][: limit - 1]:
+        picked.setdefault(int(i), None)
+    for i in allowed:
+        if len(picked) >= limit - 1:
+            break
+        picked.setdefault(int(i), None)
+    return sorted(list(picked)[: limit - 1])
+
+
+def categorise(
+    dim: Any, px: np.ndarray, val: np.ndarray, ok: np.ndarray, direction: str, limit: int = MAX_CATEGORIES
+) -> tuple[list[str], np.ndarray]:
+    """A choice's axis labels and each trial's place on it.
+
+    Up to ``limit`` options: every option, at its own index (places do not move
+    when the space narrows). Beyond: :func:`shown_options`, then one place for
+    all the others, labelled with how many they are.
+    """
+    n = len(dim.options)
+    if n <= limit:
+        return [option_label(o) for o in dim.options], px
+    shown = np.asarray(shown_options(n, dim.allowed, px, val, ok, direction, limit), dtype=float)
+    at = np.searchsorted(shown, px)
+    hit = shown[np.minimum(at, shown.size - 1)] == px
+    places = np.where(hit, at, shown.size).astype(float)
+    labels = [option_label(dim.options[int(i)]) for i in shown]
+    return labels + [f"{n - shown.size} others"], places
 
 
 def importance_bars(shares: dict[str, float] | None) -> list[tuple[str, float]]:

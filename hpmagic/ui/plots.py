@@ -52,7 +52,12 @@ def _few_decades(axis: Any, lo: float, hi: float) -> None:
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
-def _png(fig: Figure) -> bytes:
+#: text properties that show user text as written: a ``$`` in a choice or a name is not math text
+LITERAL = {"parse_math": False, "usetex": False}
+
+
+def render(fig: Figure) -> bytes:
+    """The PNG of ``fig``."""
     for ax in fig.axes:  # minor ticks of log axes cost more than the rest of the drawing
         for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
             axis.set_minor_locator(NullLocator())
@@ -65,13 +70,15 @@ def _png(fig: Figure) -> bytes:
 
 def _empty(ax: Any, text: str, keep_x: bool = False) -> None:
     """A note in the middle of an axes with nothing to plot (``keep_x``: its x axis still means something)."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY, transform=ax.transAxes)
+    ax.text(
+        0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY, transform=ax.transAxes, **LITERAL
+    )
     if not keep_x:
         ax.set_xticks([])
     ax.set_yticks([])
 
 
-def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) -> bytes:
+def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.7) -> Figure:
     """Each trial's value (dots), the best so far (a step line), failed trials as ticks."""
     fig, ax = _axes(width, height)
     if data.n == 0:
@@ -123,10 +130,10 @@ def convergence_png(data: Convergence, width: float = 5.2, height: float = 2.7) 
         )
     ax.set_title("convergence", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45)
-    return _png(fig)
+    return fig
 
 
-def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) -> bytes:
+def dimension_figure(data: DimensionData, width: float = 2.6, height: float = 2.0) -> Figure:
     """The objective against one parameter; log axis for log dimensions, categories for choices."""
     fig, ax = _axes(width, height)
     if data.n == 0 and not data.failed_x.size:
@@ -150,7 +157,9 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
             labels = [shorten(c, 14) for c in data.categories]
             tilt = len(labels) > 3 or sum(map(len, labels)) > 24
             ax.set_xticks(range(len(labels)))
-            ax.set_xticklabels(labels, rotation=25 if tilt else 0, ha="right" if tilt else "center")
+            ax.set_xticklabels(
+                labels, rotation=25 if tilt else 0, ha="right" if tilt else "center", **LITERAL
+            )
             ax.set_xlim(-0.6, len(data.categories) - 0.4)
             ax.grid(False, axis="x")
         else:
@@ -161,12 +170,14 @@ def dimension_png(data: DimensionData, width: float = 2.6, height: float = 2.0) 
                 ax.axvspan(lo, hi, color=GREEN, alpha=0.06, zorder=0)
         if data.log_y:
             ax.set_yscale("log")
-    ax.set_title(data.label, fontsize=FONT + 1, loc="left")
+    ax.set_title(data.label, fontsize=FONT + 1, loc="left", **LITERAL)
     _margins(fig, left=0.5, bottom=0.62 if data.kind == "choice" else 0.32)
-    return _png(fig)
+    return fig
 
 
-def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: float | None = None) -> bytes:
+def importance_figure(
+    bars: list[tuple[str, float]], width: float = 2.6, height: float | None = None
+) -> Figure:
     """Horizontal bars: the share of the objective's variation each parameter explains."""
     height = height or max(1.2, 0.28 * len(bars) + 0.6)
     fig, ax = _axes(width, height)
@@ -174,15 +185,15 @@ def importance_png(bars: list[tuple[str, float]], width: float = 2.6, height: fl
     shares = [share for _, share in bars][::-1]
     ax.barh(range(len(bars)), shares, color=BLUE, height=0.6)
     ax.set_yticks(range(len(bars)))
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels(labels, **LITERAL)
     ax.set_xlim(0, max(shares + [0.01]) * 1.1)
     ax.grid(False, axis="y")
     ax.set_title("importance", fontsize=FONT + 1, loc="left")
     _margins(fig, left=1.15, bottom=0.3)
-    return _png(fig)
+    return fig
 
 
-def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
+def curves_figure(data: Curves, width: float = 5.2, height: float = 2.4) -> Figure:
     """Intermediate reports of each trial against their step; pruned ones in grey."""
     fig, ax = _axes(width, height)
     for _, steps, vals, state in data.curves:
@@ -203,4 +214,20 @@ def curves_png(data: Curves, width: float = 5.2, height: float = 2.4) -> bytes:
     shown = f" ({len(data.curves)} of {data.n})" if len(data.curves) < data.n else ""
     ax.set_title(f"intermediate reports{shown}", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45)
-    return _png(fig)
+    return fig
+
+
+def convergence_png(data: Convergence) -> bytes:
+    return render(convergence_figure(data))
+
+
+def dimension_png(data: DimensionData) -> bytes:
+    return render(dimension_figure(data))
+
+
+def importance_png(bars: list[tuple[str, float]]) -> bytes:
+    return render(importance_figure(bars))
+
+
+def curves_png(data: Curves) -> bytes:
+    return render(curves_figure(data))

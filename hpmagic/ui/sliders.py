@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import math
 import threading
 import time
@@ -42,6 +43,7 @@ MARKS_HEIGHT = 16  # px
 MARGIN = 0.25  # the slider reaches this share of the current range beyond each bound
 DEFAULT_CONTINUE = 20  # trials the Continue box proposes
 MARKS_INTERVAL = 1.0  # seconds between redraws of the strips while a run goes on
+MAX_TOGGLES = 40  # buttons of a choice at most; a longer choice gets a filter
 
 
 def _fmt(x: Any) -> str:
@@ -296,28 +298,90 @@ class NumericControl(_Control):
 
 
 class ChoiceControl(_Control):
-    """A toggle button per option of the cell (pressed: kept); counts of trials beside."""
+    """A toggle button per option of the cell (pressed: kept); counts of trials beside.
+
+    A choice of more than ``MAX_TOGGLES`` options gets that many buttons and a
+    filter: the buttons show the first options that match it, and two buttons
+    keep or drop every match at once. What is kept lives in ``kept`` (option
+    indices), so 100 000 options cost a set, not 100 000 widgets.
+    """
 
     def __init__(self, panel: SpaceControls, dim: Dimension) -> None:
         super().__init__(panel, dim)
-        self.buttons = [
-            w.ToggleButton(
-                description=shorten(str(option), 28),
-                tooltip=str(option),
-                layout=w.Layout(width="auto", max_width="220px"),
-            )
-            for option in dim.options
-        ]
+        self.options = dim.options
+        self.kept: set[int] = set(dim.allowed)
+        self.shown: list[int] = list(range(min(len(dim.options), MAX_TOGGLES)))
+        self._relabeling = False
+        self._texts: list[str] | None = None
+        self.buttons = [w.ToggleButton(layout=w.Layout(width="auto", max_width="220px")) for _ in self.shown]
         for button in self.buttons:
             button.observe(self._on_toggle, names="value")
         self.counts = w.Label(layout=w.Layout(width="auto"))
+        toggles = w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap"))
+        self.filter: w.Text | None = None
+        self.note = w.Label()
+        column: list[Any] = [toggles]
+        if len(dim.options) > MAX_TOGGLES:
+            self.filter = w.Text(
+                placeholder=f"filter {len(dim.options)} options",
+                continuous_update=False,
+                layout=w.Layout(width="180px"),
+            )
+            self.filter.observe(lambda _: self.show_matching(), names="value")
+            keep = w.Button(description="keep matches", layout=w.Layout(width="auto"))
+            drop = w.Button(description="drop matches", layout=w.Layout(width="auto"))
+            keep.on_click(lambda _: self.set_matching(True))
+            drop.on_click(lambda _: self.set_matching(False))
+            column.insert(0, w.HBox([self.filter, keep, drop, self.note]))
         self.widget = w.HBox(
-            [self.name, w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap")), self.kind, self.counts],
-            layout=w.Layout(align_items="center"),
+            [self.name, w.VBox(column), self.kind, self.counts], layout=w.Layout(align_items="center")
         )
+        self._label_buttons()
+
+    def matches(self) -> list[int]:
+        """Option indices whose text holds the filter (all of them without one)."""
+        needle = (self.filter.value if self.filter is not None else "").strip().lower()
+        if not needle:
+            return list(range(len(self.options)))
+        if self._texts is None:
+            self._texts = [str(o).lower() for o in self.options]
+        return [i for i, text in enumerate(self._texts) if needle in text]
+
+    def show_matching(self) -> None:
+        """Put the first options matching the filter on the buttons."""
+        with self.panel._lock:
+            found = self.matches()
+            self.shown = found[: len(self.buttons)]
+            self._label_buttons(len(found))
+
+    def set_matching(self, keep: bool) -> None:
+        """Keep (or drop) every option matching the filter, shown or not."""
+        with self.panel._lock:
+            found = self.matches()
+            self.kept = self.kept | set(found) if keep else self.kept - set(found)
+            self._label_buttons(len(found))
+            self.panel._pending_changed()
+
+    def _label_buttons(self, found: int | None = None) -> None:
+        found = len(self.options) if found is None else found
+        self._relabeling = True
+        try:
+            for button, i in itertools.zip_longest(self.buttons, self.shown):
+                if i is None:
+                    button.layout.display = "none"
+                    continue
+                text = str(self.options[i])
+                button.description, button.tooltip = shorten(text, 28), shorten(text, 500)
+                button.value = i in self.kept
+                button.layout.display = None
+        finally:
+            self._relabeling = False
+        if self.filter is not None:
+            more = found - len(self.shown)
+            self.note.value = f"{more} more match{'es' if more != 1 else ''}" if more > 0 else ""
 
     def allowed(self) -> list[int]:
-        return [i for i, b in enumerate(self.buttons) if b.value]
+        return sorted(self.kept)
 
     def pending(self, dim: Dimension) -> list[Any]:
         return [dim.options[i] for i in self.allowed()]
@@ -326,23 +390,38 @@ class ChoiceControl(_Control):
         return self.allowed() != list(dim.allowed)
 
     def sync(self, dim: Dimension, trials: list[Trial]) -> None:
-        for i, button in enumerate(self.buttons):
-            button.value = i in dim.allowed
+        self.kept = set(dim.allowed)
+        self._label_buttons(len(self.matches()) if self.filter is not None else None)
 
     def _on_toggle(self, change: dict[str, Any]) -> None:
+        if self._relabeling:
+            return
         with self.panel._lock:
+            i = self.shown[self.buttons.index(change["owner"])]
+            if change["new"]:
+                self.kept.add(i)
+            else:
+                self.kept.discard(i)
             if not self.panel._syncing:
                 self.panel._pending_changed()
 
     def refresh(
         self, dim: Dimension, trials: list[Trial], inside: dict[int, bool], best: Trial | None
     ) -> None:
-        counts = [0] * len(dim.options)
+        counts: dict[int, int] = {}
         for t in trials:
             i = t.raw.get(dim.key)
-            if isinstance(i, int) and 0 <= i < len(counts):
-                counts[i] += 1
-        self.counts.value = "trials: " + " · ".join(str(c) for c in counts)
+            if isinstance(i, int) and 0 <= i < len(dim.options):
+                counts[i] = counts.get(i, 0) + 1
+        if len(dim.options) <= MAX_TOGGLES:
+            self.counts.value = "trials: " + " · ".join(
+                str(counts.get(i, 0)) for i in range(len(dim.options))
+            )
+            return
+        shown = " · ".join(str(counts.get(i, 0)) for i in self.shown)
+        self.counts.value = (
+            f"trials: {shown} (buttons shown) · {len(counts)} of {len(dim.options)} options tried"
+        )
 
 
 class NormalControl(_Control):

@@ -237,3 +237,24 @@ def test_saved_notebook_keeps_the_final_html(tmp_path, monkeypatch):
     assert "completed" in final and "15/15 trials" in final, final[:500]
     assert "data:image/png;base64," in final
     assert "15/15 trials" in shown[0].data["text/plain"]
+
+
+def test_a_choice_label_with_dollars_shows_its_dashboard(kernel):
+    assert kernel.execute(STATE).status == "ok"
+    cell = (
+        "%%tune -n 6 --algo rand --seed 0 --wait -o dollar --name dollar\n"
+        "price = tune.choice(['$5', 'a $x_$ b', '$\\\\frac$'])\n"
+        "len(price)\n"
+    )
+    reply = kernel.execute(cell)
+    assert reply.status == "ok", reply.error_text
+    assert any("application/vnd.jupyter.widget-view+json" in d for d in reply.displays), reply.displays
+    assert kernel.value("len(_dash.views(dollar))") == 1
+    assert kernel.value("[bytes(p.value[:4]) for p in _dash.views(dollar)[0].dimension_plots.values()]") == [
+        b"\x89PNG"
+    ]
+    assert kernel.value("dollar.log.getvalue()") == ""
+    # a later refresh (what each tick does during a run) draws again without raising
+    code = "_v = _dash.views(dollar)[0]; _v._drawn.clear(); _v.refresh(final=True); print('redrawn')"
+    r = kernel.execute(code)
+    assert r.status == "ok" and r.stdout.strip() == "redrawn", r.error_text
