@@ -11,6 +11,17 @@ DEFAULT_MAX_EVALS = 50
 DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
 ALGOS = ("tpe", "rand", "anneal", "grid")
 PRUNERS = ("none", "median", "halving")
+#: local worker processes per CPU at most: more only trade memory for nothing
+PROCESSES_PER_CPU = 4
+#: trials at once on a Dask cluster at most (each in-flight trial holds a task and a future)
+MAX_DASK_PARALLEL = 1024
+
+
+def parallel_limit(dask: bool) -> int:
+    """The largest ``--parallel`` that makes sense here: 4 × the CPUs for local processes."""
+    if dask:
+        return MAX_DASK_PARALLEL
+    return PROCESSES_PER_CPU * (os.cpu_count() or 1)
 
 
 class OptionsError(ValueError):
@@ -53,6 +64,14 @@ class Options:
             raise OptionsError("--name must not be empty")
         if self.parallel < 1:
             raise OptionsError(f"--parallel must be at least 1, got {self.parallel}")
+        limit = parallel_limit(self.dask is not None)
+        if self.parallel > limit:
+            where = (
+                "on Dask"
+                if self.dask is not None
+                else f"for local processes ({PROCESSES_PER_CPU} × {os.cpu_count() or 1} CPUs)"
+            )
+            raise OptionsError(f"--parallel must be at most {limit} {where}, got {self.parallel}")
         if self.prune not in PRUNERS:
             raise OptionsError(f"--prune must be one of {', '.join(PRUNERS)}, got {self.prune!r}")
         if self.out is not None and (not self.out.isidentifier() or keyword.iskeyword(self.out)):

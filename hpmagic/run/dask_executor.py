@@ -21,9 +21,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import cloudpickle
+
 from ..core.program import Program
 from .execution import TrialJob, TrialOutcome, run_trial
-from .processes import ExecutorError, GapLog, IdleClock, failed, pack, unpack
+from .processes import ExecutorError, GapLog, IdleClock, describe, failed, pack, unpack
 
 #: seconds to reach a scheduler given by address
 CONNECT_TIMEOUT = 10
@@ -128,6 +130,8 @@ class DaskExecutor:
         self._reports: Any = None  # the study's report queue, once a trial reports
         self._reader: threading.Thread | None = None
         self._closed = False
+        #: why the scheduler cannot be used any more (it went away); submit refuses then
+        self.lost: str | None = None
         #: trial number → ms its worker thread stood idle before it
         self.idle_gaps = GapLog()
 
@@ -155,21 +159,33 @@ class DaskExecutor:
         if self._closed:
             future.set_result(failed("the executor is closed"))
             return future
-        reports = self._report_queue() if on_report is not None else None
-        if self._blob.status != "finished":
-            self._scatter()  # every worker holding it died
+        try:
+            cloudpickle.dumps(job.values)  # what Dask would fail on later, and less clearly
+        except Exception as exc:  # noqa: BLE001 - any value of a choice
+            future.set_result(failed(f"the trial's values cannot be sent to Dask workers: {describe(exc)}"))
+            return future
+        self._check_scheduler()
         with self._lock:  # before the task exists: its first report may come at once
             self._inflight[job.number] = (None, future, on_report)
-        task = self._client.submit(
-            run_dask_trial,
-            self.token,
-            self._blob,
-            job.number,
-            job.values,
-            reports,
-            key=f"hpmagic-trial-{self.token}-{job.number}",
-            pure=False,
-        )
+        try:
+            reports = self._report_queue() if on_report is not None else None
+            if self._blob.status != "finished":
+                self._scatter()  # every worker holding it died
+            task = self._client.submit(
+                run_dask_trial,
+                self.token,
+                self._blob,
+                job.number,
+                job.values,
+                reports,
+                key=f"hpmagic-trial-{self.token}-{job.number}",
+                pure=False,
+            )
+        except Exception as exc:  # noqa: BLE001 - the client cannot reach the scheduler
+            with self._lock:
+                self._inflight.pop(job.number, None)
+            self._lose(type(exc).__name__)
+            self._check_scheduler()
         with self._lock:
             closed = job.number not in self._inflight
             if not closed:
@@ -179,6 +195,25 @@ class DaskExecutor:
             return future
         task.add_done_callback(lambda task, number=job.number: self._finished(number, task))
         return future
+
+    def _where(self) -> str:
+        try:
+            return f" at {self._client.scheduler.address}"
+        except Exception:  # noqa: BLE001 - only for the message
+            return f" at {self.address}" if self.address else ""
+
+    def _lose(self, why: str) -> None:
+        """Remember that the scheduler went away (the first reason is kept)."""
+        if self.lost is None:
+            self.lost = f"the Dask scheduler{self._where()} went away ({why}); the run ended"
+
+    def _check_scheduler(self) -> None:
+        """Refuse new trials once the scheduler is gone, with one line that says so."""
+        status = getattr(self._client, "status", "running")
+        if self.lost is None and status not in ("running", "newly-created"):
+            self._lose(f"the client is {status}")
+        if self.lost is not None:
+            raise ExecutorError(self.lost)
 
     def _scatter(self) -> None:
         self._blob = self._client.scatter(self._payload, broadcast=True, hash=False)
@@ -193,7 +228,14 @@ class DaskExecutor:
             outcome, gap = task.result()
             self.idle_gaps.add(number, gap)
         except Exception as exc:  # noqa: BLE001 - the trial fails, the study goes on
-            outcome = failed(self._describe(number, exc))
+            if (
+                getattr(exc, "reason", None) == "scheduler-connection-lost"
+                or self._client.status != "running"
+            ):
+                self._lose("connection lost")
+                outcome = failed(f"the Dask scheduler{self._where()} went away while trial {number} ran")
+            else:
+                outcome = failed(self._describe(number, exc))
         if not future.done():
             future.set_result(outcome)
 

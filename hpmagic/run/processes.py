@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util  # registers its exit hook now, so ours (below) runs before it
+import os
 import queue
 import signal
 import threading
@@ -38,6 +40,8 @@ from .execution import FAILED, TrialJob, TrialOutcome, run_trial
 
 #: seconds a worker gets to end by itself before it is terminated
 EXIT_GRACE = 5.0
+#: seconds between a worker's checks that its kernel is still there (a pipe EOF is seen at once)
+WATCH_EVERY = 1.0
 
 
 class ExecutorError(RuntimeError):
@@ -134,9 +138,38 @@ class GapLog:
 
 
 # -- the worker process -------------------------------------------------------
-def _worker_main(conn: Any) -> None:
+def _watch_parent(lifeline: Any, parent: int) -> None:
+    """Worker side: end this process once the kernel is gone (pipe EOF, or a new parent pid)."""
+    while True:
+        try:
+            if lifeline.poll(WATCH_EVERY):
+                break  # EOF (the kernel's end closed) or an unexpected message: either way, go
+        except (EOFError, OSError):
+            break
+        if os.getppid() != parent:
+            break
+    os._exit(0)
+
+
+def describe(exc: BaseException) -> str:
+    """``TypeError: first line of the message``, for one-line trial errors."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _outcome_bytes(outcome: TrialOutcome) -> bytes:
+    """The outcome for the pipe, or a failed one that says why it could not travel."""
+    try:
+        return cloudpickle.dumps(outcome)
+    except Exception as exc:  # noqa: BLE001 - any value the cell returned
+        return cloudpickle.dumps(failed(f"the trial's result could not be sent back: {describe(exc)}"))
+
+
+def _worker_main(conn: Any, lifeline: Any = None, parent: int | None = None) -> None:
     """A worker's whole life: load the cell once, then run trials until told to exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupting the kernel does not kill workers
+    if lifeline is not None and parent is not None:
+        threading.Thread(target=_watch_parent, args=(lifeline, parent), daemon=True).start()
     try:
         program, namespace = unpack(conn.recv_bytes())
         broken = None
@@ -163,18 +196,23 @@ def _worker_main(conn: Any) -> None:
             return  # the kernel has gone
         if message[0] == "exit":
             return
-        _, number, values, wants_reports = message
+        _, number, blob, wants_reports = message
         gap = clock.begin()
-        if broken is not None:
-            outcome = failed(broken)
-        else:
-            outcome = run_trial(program, TrialJob(number, values), namespace, ask if wants_reports else None)
         try:
-            conn.send(("done", outcome, gap))
+            values = cloudpickle.loads(blob)
+        except Exception as exc:  # noqa: BLE001 - e.g. a value whose module the worker lacks
+            outcome = failed(f"the trial's values could not be loaded in the worker process: {describe(exc)}")
+        else:
+            if broken is not None:
+                outcome = failed(broken)
+            else:
+                outcome = run_trial(
+                    program, TrialJob(number, values), namespace, ask if wants_reports else None
+                )
+        try:
+            conn.send(("done", _outcome_bytes(outcome), gap))
         except (EOFError, OSError):
             return
-        except Exception as exc:  # noqa: BLE001 - an outcome that does not pickle
-            conn.send(("done", failed(f"the trial's result could not be sent back: {exc}"), gap))
         clock.end()
 
 
@@ -190,16 +228,49 @@ def _close_all() -> None:
         executor.close()
 
 
+_START_LOCK = threading.Lock()
+
+
+def _start_without_main(process: Any) -> None:
+    """Start a spawned worker without running the user's script again in it.
+
+    ``spawn`` imports the parent's ``__main__`` file in the child; for a script without an
+    ``if __name__ == "__main__"`` guard that would run the whole script (and its study) in
+    every worker. Workers need nothing from it (cloudpickle sends notebook code by value),
+    so the script is named as a ``__main__`` module, which the child does not import.
+    """
+    import importlib.machinery
+    import sys
+
+    with _START_LOCK:  # one start at a time: another thread must not see the borrowed spec
+        main = sys.modules.get("__main__")
+        if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+            process.start()
+            return
+        main.__spec__ = importlib.machinery.ModuleSpec("hpmagic.__main__", None)
+        try:
+            process.start()
+        finally:
+            main.__spec__ = None
+
+
 class _Worker:
-    """One worker process and the pipe to it; only its serving thread touches the pipe."""
+    """One worker process and the pipes to it; only its serving thread touches them."""
 
     def __init__(self, ctx: Any, blob: bytes, index: int) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
+        watch, self._lifeline = ctx.Pipe(duplex=False)  # closing our end tells the worker to go
         self.process = ctx.Process(
-            target=_worker_main, args=(child,), name=f"hpmagic-worker-{index}", daemon=False
+            target=_worker_main,
+            args=(child, watch, os.getpid()),
+            name=f"hpmagic-worker-{index}",
+            daemon=False,  # a trial may start processes of its own
         )
-        self.process.start()
-        child.close()
+        try:
+            _start_without_main(self.process)
+        finally:
+            child.close()
+            watch.close()
         self.busy = False
         try:
             self.conn.send_bytes(blob)
@@ -218,12 +289,19 @@ class _Worker:
             pass
         self._reap()
 
+    def kill(self) -> None:
+        """End it now: its pipe may hold half a message."""
+        if self.process.exitcode is None:
+            self.process.kill()
+        self._reap()
+
     def _reap(self) -> None:
         self.process.join(EXIT_GRACE)
         if self.process.exitcode is None:
             self.process.kill()
             self.process.join(EXIT_GRACE)
         self.conn.close()
+        self._lifeline.close()
 
 
 class ProcessExecutor:
@@ -289,8 +367,12 @@ class ProcessExecutor:
         return worker
 
     def _serve(self, index: int) -> None:
-        """One worker's thread: feed it jobs, relay its reports, replace it if it dies."""
-        worker = self._new_worker(index)
+        """One worker's thread: feed it jobs, relay its reports, replace it if it dies.
+
+        Whatever goes wrong with one trial resolves that trial's future, so the study never
+        waits for a trial that nobody runs.
+        """
+        worker: _Worker | str | None = self._new_worker(index)
         while True:
             item = self._jobs.get()
             if item is None:
@@ -298,44 +380,75 @@ class ProcessExecutor:
             job, on_report, future = item
             if not future.set_running_or_notify_cancel():
                 continue
-            if self._closing:
-                future.set_result(failed("the executor was closed before the trial started"))
-                continue
-            if isinstance(worker, _Worker) and not worker.process.is_alive():
-                worker.died()  # died while idle: nothing was lost, replace it quietly
-                worker = self._new_worker(index, replacing=True)
-            if isinstance(worker, str):
-                worker = self._new_worker(index, replacing=True)
-                if isinstance(worker, str):
-                    future.set_result(failed(worker))
-                    continue
-            worker.busy = True
-            sent = time.time()
             try:
-                outcome, gap = self._run(worker, job, on_report)
-                self.idle_gaps.add(job.number, gap)
-                worker.busy = False
-            except (EOFError, OSError):
-                reason = worker.died()
-                if self._closing:
-                    future.set_result(failed(f"the executor was closed while trial {job.number} ran", sent))
-                    break
-                outcome = failed(f"worker process died ({reason}) while running trial {job.number}", sent)
-                worker = self._new_worker(index, replacing=True)
+                outcome, worker = self._serve_one(index, worker, job, on_report)
+            except BaseException as exc:  # noqa: BLE001 - the trial fails, the thread goes on
+                outcome = failed(f"trial {job.number} could not run in a worker process: {describe(exc)}")
+                with self._lock:
+                    current = self._workers[index]
+                if current is not None:
+                    current.kill()  # its pipe may be mid-message: start afresh
+                worker = "replaced"
             future.set_result(outcome)
+            if self._closing and not isinstance(worker, _Worker):
+                break
         if isinstance(worker, _Worker):
             worker.end()
 
+    def _serve_one(
+        self,
+        index: int,
+        worker: _Worker | str | None,
+        job: TrialJob,
+        on_report: Callable[[float, int], bool] | None,
+    ) -> tuple[TrialOutcome, _Worker | str | None]:
+        """Run one trial on this slot's worker (started or replaced as needed)."""
+        if self._closing:
+            return failed("the executor was closed before the trial started"), worker
+        try:
+            values = cloudpickle.dumps(job.values)
+        except Exception as exc:  # noqa: BLE001 - any value of a choice
+            return failed(f"the trial's values cannot be sent to a worker process: {describe(exc)}"), worker
+        if isinstance(worker, _Worker) and not worker.process.is_alive():
+            worker.died()  # died while idle: nothing was lost, replace it quietly
+            worker = self._new_worker(index, replacing=True)
+        if not isinstance(worker, _Worker):
+            worker = self._new_worker(index, replacing=True)
+            if isinstance(worker, str):
+                return failed(worker), worker
+        worker.busy = True
+        sent = time.time()
+        try:
+            outcome, gap = self._run(worker, job.number, values, on_report)
+        except (EOFError, OSError):
+            reason = worker.died()
+            if self._closing:
+                return failed(f"the executor was closed while trial {job.number} ran", sent), None
+            message = f"worker process died ({reason}) while running trial {job.number}"
+            return failed(message, sent), self._new_worker(index, replacing=True)
+        except Exception as exc:  # noqa: BLE001 - a message that cannot be read: the pipe is suspect
+            worker.kill()
+            message = (
+                f"trial {job.number}'s reply from its worker process could not be read ({describe(exc)})"
+            )
+            return failed(message, sent), self._new_worker(index, replacing=True)
+        worker.busy = False
+        self.idle_gaps.add(job.number, gap)
+        return outcome, worker
+
     @staticmethod
     def _run(
-        worker: _Worker, job: TrialJob, on_report: Callable[[float, int], bool] | None
+        worker: _Worker, number: int, values: bytes, on_report: Callable[[float, int], bool] | None
     ) -> tuple[TrialOutcome, float | None]:
         conn = worker.conn
-        conn.send(("trial", job.number, job.values, on_report is not None))
+        conn.send(("trial", number, values, on_report is not None))
         while True:
             message = conn.recv()
             if message[0] == "done":
-                return message[1], message[2]
+                outcome = cloudpickle.loads(message[1])
+                if not isinstance(outcome, TrialOutcome):
+                    raise TypeError(f"a {type(outcome).__name__} instead of the trial's outcome")
+                return outcome, message[2]
             _, value, step = message  # a report: the worker waits for the decision
             assert on_report is not None
             try:

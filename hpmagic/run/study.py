@@ -31,6 +31,7 @@ from ..search import grid, pruning
 from ..search.base import Exhausted, Searcher
 from ..search.searcher import SearchSettings, make_searcher
 from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome, apply_values
+from .processes import ExecutorError
 
 #: the first trials of a run failing alike stop it: a typo must not burn the whole budget
 SAME_FAILURE_LIMIT = 3
@@ -416,9 +417,9 @@ class Study:
                     self.n_started += 1
                     # the space the point came from (refine() may swap it at any moment)
                     space = self._space
-                values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
-                job = TrialJob(number, values)
-                future = executor.submit(job, self._report_hook(number))
+                future = self._submit(executor, number, raw, space)
+                if future is None:
+                    break
                 inflight[future] = (number, raw)
             if not inflight:
                 break
@@ -452,6 +453,26 @@ class Study:
                 # keep a cell typed meanwhile waiting out the interpreter's switch interval again and again
                 time.sleep(0)
                 yielded = time.monotonic()
+
+    def _submit(
+        self, executor: Executor, number: int, raw: dict[str, Any], space: Space
+    ) -> Future[TrialOutcome] | None:
+        """Hand trial ``number`` to the executor; None when the executor cannot take trials any more.
+
+        A Dask scheduler that went away is not one failed trial but the end of the run, said
+        on the study (where people look) and not as an internal error.
+        """
+        values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
+        try:
+            return executor.submit(TrialJob(number, values), self._report_hook(number))
+        except ExecutorError as exc:
+            with self._lock:
+                if self._numbers == number + 1:
+                    self._numbers = number  # the number was never used
+                self.n_started -= 1
+            self._end("error", str(exc))
+            self.note(str(exc), once="executor-lost")
+            return None
 
     def _end(self, reason: str, message: str) -> None:
         with self._lock:

@@ -86,3 +86,68 @@ def test_dask_with_the_kernels_client(kernel):
         assert sorted(kernel.value("{t.extras['pid'] for t in sd.trials}")) == workers
     finally:
         kernel.execute("sd.close(); client.close(); cluster.close()")
+
+
+def test_a_choice_of_notebook_lambdas_ends_and_stores_every_trial(kernel):
+    """Before, pickling the lambdas killed the serving thread and --wait blocked the kernel."""
+    from hpmagic.storage.store import Store
+
+    reply = kernel.execute(
+        "import os\nfns = [lambda v: v + 1, lambda v: 10 * v]\ndef double(v):\n    return 2 * v\nfns.append(double)"
+    )
+    assert reply.status == "ok", reply.error_text
+    reply = kernel.execute(
+        "%%tune --parallel 2 -n 6 --seed 3 --wait --name lam -o lam\n"
+        "f = tune.choice(fns)\nx = tune.uniform(0, 1)\n{'loss': f(x)}\n",
+        timeout=60,
+    )
+    assert reply.status == "ok", reply.error_text
+    states = kernel.value("[t.state for t in lam.trials]")
+    assert states == ["complete"] * 6, kernel.value("[t.error for t in lam.trials]")
+    path = kernel.value("os.path.abspath(lam.options.store)")
+    store = Store(path)
+    try:
+        stored = store.trials("lam")
+    finally:
+        store.close()
+    assert sorted(t.number for t in stored) == sorted(kernel.value("[t.number for t in lam.trials]"))
+    assert all(t.state == "complete" for t in stored)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["shutdown", "sigkill"])
+def test_a_kernel_that_ends_leaves_no_worker_process(tmp_path, how):
+    """Only the kernel is asked to end or killed (not its process group): its workers must follow."""
+    import os
+    import signal
+    import time
+
+    from .kernel import Kernel
+
+    k = Kernel(cwd=str(tmp_path))
+    try:
+        assert k.execute("%load_ext hpmagic").status == "ok"
+        reply = k.execute(
+            "%%tune --parallel 2 -n 2 --wait -o s --name s\nx = tune.uniform(0, 1)\nx\n", timeout=60
+        )
+        assert reply.status == "ok", reply.error_text
+        pids = k.value("s._executor.pids()")
+        assert len(pids) == 2 and all(alive(p) for p in pids)
+        if how == "sigkill":
+            os.kill(k.pid, signal.SIGKILL)
+        else:
+            k.kc.shutdown()  # the kernel's own shutdown request; it exits by itself
+        deadline = time.monotonic() + 15
+        # the workers must end; a kernel that used spawn may linger in its own exit a while longer
+        while any(alive(p) for p in pids):
+            assert time.monotonic() < deadline, f"worker processes {pids} outlived their kernel"
+            time.sleep(0.05)
+    finally:
+        k.shutdown()

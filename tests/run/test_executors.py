@@ -274,6 +274,35 @@ def test_a_name_that_cannot_travel_is_an_error_before_any_trial():
     study.close()
 
 
+def test_a_value_that_cannot_be_pickled_fails_its_trial_and_the_worker_goes_on(processes):
+    """Before, pickling the values killed the serving thread and the future never resolved."""
+    bad = outcome(processes.submit(TrialJob(0, {"mode": 0, "guard": threading.Lock()})))
+    assert bad.state == FAILED and "\n" not in bad.error
+    assert "cannot be sent to a worker process" in bad.error and "lock" in bad.error
+    # the same slots serve the next trials; values that only cloudpickle can send travel too
+    futures = [processes.submit(TrialJob(n, {"mode": 0, "f": lambda v: v})) for n in (1, 2, 3)]
+    assert [outcome(f).state for f in futures] == [COMPLETE] * 3
+    assert processes.replacements == 0
+
+
+def test_parallel_is_bounded_with_a_one_line_error():
+    from hpmagic.core.options import OptionsError, parallel_limit
+
+    limit = parallel_limit(dask=False)
+    assert limit == 4 * (os.cpu_count() or 1)
+    Options(parallel=limit, store=None).check()
+    with pytest.raises(OptionsError) as info:
+        Options(parallel=limit + 1, store=None).check()
+    message = str(info.value)
+    assert "\n" not in message and f"at most {limit}" in message and str(limit + 1) in message
+    # Dask clusters may be larger than this machine, but not unbounded
+    Options(parallel=limit + 1, dask="", store=None).check()
+    big = parallel_limit(dask=True)
+    assert big > limit
+    with pytest.raises(OptionsError, match=f"at most {big} on Dask"):
+        Options(parallel=big + 1, dask="", store=None).check()
+
+
 # -- Dask ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def cluster():
