@@ -28,6 +28,7 @@ import io
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -36,6 +37,7 @@ from ..core.space import Dimension, Space, SpaceError
 from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
 from .plotdata import shorten
+from .throttle import Throttle
 
 SLIDER_WIDTH = 320  # px; the strip of marks under a slider has the same width
 MARKS_HEIGHT = 16  # px
@@ -496,9 +498,9 @@ class SpaceControls:
             control.widget.add_class(f"hpmagic-control-{i}")
         self.sync()
         self._throttle = None
+        #: called just before Continue starts a run (a dashboard re-attaches to follow it)
+        self.before_run: Callable[[], None] | None = None
         if live:
-            from .dashboard import Throttle
-
             self._throttle = Throttle(self.refresh)
             study.subscribe(self)
 
@@ -661,6 +663,8 @@ class SpaceControls:
                 )
             else:
                 try:
+                    if self.before_run is not None:
+                        self.before_run()
                     study.run(n)
                 except (RuntimeError, ValueError) as exc:
                     self.show_error(str(exc))
