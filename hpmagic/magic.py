@@ -18,7 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from .core import context
 from .core.annotations import tune
-from .core.options import DEFAULT_MAX_EVALS, Options, OptionsError
+from .core.options import DEFAULT_MAX_EVALS, DEFAULT_STORE, Options, OptionsError
 from .core.program import ProgramError
 from .run.compose import create_study
 from .run.processes import ExecutorError
@@ -181,7 +181,7 @@ def options_from_args(args: Any) -> Options:
             timeout=args.timeout,
             early_stop=args.early_stop,
             name=args.name,
-            store=args.store or Options.store,
+            store=args.store or DEFAULT_STORE,
             parallel=args.parallel,
             dask=args.dask,
             prune=args.prune,

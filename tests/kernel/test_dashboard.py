@@ -225,7 +225,7 @@ def test_plain_text_where_there_are_no_widgets(tmp_path):
     code = (
         "import hpmagic\n"
         "s = hpmagic.create_study('x = tune.uniform(0, 1)\\nprint(\"<b>\")\\nx', {}, "
-        "hpmagic.Options(max_evals=4, seed=0, store=None))\n"
+        "hpmagic.Options(max_evals=4, seed=0))\n"
         "s.run().wait()\n"
         "b = s._repr_mimebundle_()\n"
         "print(sorted(b))\n"
