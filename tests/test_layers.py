@@ -140,6 +140,15 @@ def test_headless_layers_import_no_frontend_even_in_functions():
     assert {name: pkgs for name, pkgs in bad.items() if pkgs} == {}
 
 
+def test_optional_packages_stay_where_they_are_optional():
+    """scikit-learn is for notebooks and benchmarks only; distributed only behind --dask."""
+    _, outer = graph(PACKAGE)
+    assert sorted(name for name, pkgs in outer.items() if "sklearn" in pkgs) == []
+    assert sorted(name for name, pkgs in outer.items() if "distributed" in pkgs) == [
+        "hpmagic.run.dask_executor"
+    ]
+
+
 def test_the_checker_sees_function_level_and_relative_arrows(tmp_path):
     """The checks themselves fail on a package that breaks the rules."""
     pkg = tmp_path / "hpmagic"

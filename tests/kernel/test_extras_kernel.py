@@ -35,3 +35,28 @@ def test_dask_without_distributed_is_a_one_line_usage_error(tmp_path):
         assert k.value("len(s.trials)") == 3
     finally:
         k.shutdown()
+
+
+def test_import_hpmagic_in_a_kernel_shows_one_live_view_without_the_extension(tmp_path):
+    """``import hpmagic`` in a notebook registers the display: no %load_ext needed for the view."""
+    k = Kernel(cwd=str(tmp_path))
+    try:
+        code = (
+            "import hpmagic\n"
+            "from hpmagic.ui import dashboard as _dash\n"
+            "s = hpmagic.create_study('import time\\nx = tune.uniform(0, 1)\\ntime.sleep(0.01)\\nx', {}, "
+            "hpmagic.Options(max_evals=2000, algo='rand'))\n"
+            "s.run()\n"
+        )
+        assert k.execute(code).status == "ok"
+        for _ in range(3):
+            reply = k.execute("s")
+            assert any("application/vnd.jupyter.widget-view+json" in d for d in reply.displays), (
+                reply.displays
+            )
+        assert k.value("len(_dash.views(s))") == 1
+        assert k.value("sum(isinstance(o, _dash.Dashboard) for o in s.observers)") == 1
+        k.execute("s.stop(); s.wait(); None")
+        assert k.value("sum(isinstance(o, _dash.Dashboard) for o in s.observers)") == 0
+    finally:
+        k.shutdown()
