@@ -70,8 +70,6 @@ class Dashboard:
     """
 
     def __init__(self, study: Study, *, listen: bool = True) -> None:
-        import ipywidgets as w
-
         from .plotdata import History
 
         self.study = study
@@ -93,6 +91,20 @@ class Dashboard:
         self.display_id: str | None = None
         self.refresh_count = 0
         self.last_refresh_seconds = 0.0
+        self.widget = self._build(study)
+        self._throttle = Throttle(self.refresh)
+        self._attach_space_controls()
+        self.widget.observe(self._on_comm, names="comm")  # the widget closed (by code or frontend)
+        _VIEWS.add(self)
+        if listen:
+            study.subscribe(self)
+        else:
+            self.detach()
+        self.refresh(final=not study.running)
+
+    def _build(self, study: Study) -> Any:
+        """The widgets: header, best and plots, per-dimension plots with control slots, trials."""
+        import ipywidgets as w
 
         self.title = w.HTML()
         self.progress = w.IntProgress(min=0, max=1, layout=w.Layout(width="220px"))
@@ -108,7 +120,6 @@ class Dashboard:
             [self.progress, self.status, self.stop_button],
             layout=w.Layout(align_items="center", width="100%"),
         )
-
         self.best = w.HTML()
         self.best.add_class("hpmagic-best")
         self.convergence = w.Image(format="png", layout=w.Layout(max_width="100%"))
@@ -121,19 +132,7 @@ class Dashboard:
             [self.convergence, right], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
         )
 
-        #: per dimension key: its plot, and a slot beside it for a control (see attach_controls)
-        self.dimension_plots: dict[str, Any] = {}
-        self.control_slots: dict[str, Any] = {}
-        self.dimension_cells: dict[str, Any] = {}
-        for dim in study.search_space.dims:
-            plot = w.Image(format="png")
-            slot = w.VBox(layout=w.Layout(display="none"))
-            self.dimension_plots[dim.key] = plot
-            self.control_slots[dim.key] = slot
-            self.dimension_cells[dim.key] = w.VBox([plot, slot], layout=w.Layout(margin="0 8px 6px 0"))
-        self.dimensions = w.HBox(
-            list(self.dimension_cells.values()), layout=w.Layout(flex_flow="row wrap", width="100%")
-        )
+        self.dimensions = self._build_dimensions(study)
         #: where a control panel for the whole space goes (e.g. a "continue" button)
         self.controls_box = w.VBox(layout=w.Layout(display="none"))
 
@@ -146,8 +145,7 @@ class Dashboard:
         self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
         self.output.add_class("hpmagic-output")
         trials_label = w.Label("recent trials (★ best, ✗ failed, ✂ pruned) — select one to see its output")
-
-        self.widget = w.VBox(
+        widget = w.VBox(
             [
                 w.HTML(_CSS),
                 self.title,
@@ -162,16 +160,25 @@ class Dashboard:
             ],
             layout=w.Layout(width="100%", max_width="1100px"),
         )
-        self.widget.add_class("hpmagic-dash")
-        self._throttle = Throttle(self.refresh)
-        self._attach_space_controls()
-        self.widget.observe(self._on_comm, names="comm")  # the widget closed (by code or frontend)
-        _VIEWS.add(self)
-        if listen:
-            study.subscribe(self)
-        else:
-            self.detach()
-        self.refresh(final=not study.running)
+        widget.add_class("hpmagic-dash")
+        return widget
+
+    def _build_dimensions(self, study: Study) -> Any:
+        """Per dimension key: its plot, and a slot beside it for a control (see attach_controls)."""
+        import ipywidgets as w
+
+        self.dimension_plots: dict[str, Any] = {}
+        self.control_slots: dict[str, Any] = {}
+        self.dimension_cells: dict[str, Any] = {}
+        for dim in study.search_space.dims:
+            plot = w.Image(format="png")
+            slot = w.VBox(layout=w.Layout(display="none"))
+            self.dimension_plots[dim.key] = plot
+            self.control_slots[dim.key] = slot
+            self.dimension_cells[dim.key] = w.VBox([plot, slot], layout=w.Layout(margin="0 8px 6px 0"))
+        return w.HBox(
+            list(self.dimension_cells.values()), layout=w.Layout(flex_flow="row wrap", width="100%")
+        )
 
     # -- the slot for per-dimension controls --------------------------------------
     def dimension_plot(self, key: str) -> Any:
