@@ -36,7 +36,7 @@ def one_run(k, n: int, redisplays: int, kind: str) -> tuple[float, int]:
         reply = k.execute("s" if kind == "display" else "s;")  # the same cell, its display suppressed
         assert reply.status == "ok", reply.error_text
     still = k.value("s.running")
-    k.execute("s.wait(); None")
+    k.execute("s.wait(); None", timeout=900)  # a version that redraws every view may be slow
     rate = k.value("len(s.trials) / (s.run_ended_at - s.run_started_at)")
     left = k.value(VIEWS)
     if not still and redisplays:
