@@ -235,7 +235,7 @@ def run_hpmagic(problem: Problem, n: int, seed: int, algo: str = "tpe", settings
     study = create_study(
         hpmagic_cell(problem),
         {"objective": problem.fn, "tune": tune},
-        Options(store=None, seed=seed, algo=algo),
+        Options(seed=seed, algo=algo),
         search_settings=settings,
     )
     study.run(n).wait()

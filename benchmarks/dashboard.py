@@ -37,7 +37,7 @@ def make_study(n: int):
     import hpmagic
     from hpmagic.run.study import Trial
 
-    study = hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=10, seed=0, store=None))
+    study = hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=10, seed=0))
     rng = np.random.default_rng(0)
     space = study.search_space
     for i in range(n):
@@ -135,7 +135,7 @@ def bench_idle(samples: int = 40) -> None:
             # the same run without any view, to tell the dashboard's share from the run's
             k.execute(
                 "import hpmagic\n"
-                f"_s = hpmagic.create_study({CELL!r}, {{}}, hpmagic.Options(max_evals=100000, algo='rand', store=None))\n"
+                f"_s = hpmagic.create_study({CELL!r}, {{}}, hpmagic.Options(max_evals=100000, algo='rand'))\n"
                 "_s.run(); None"
             )
             under_way("_s")

@@ -68,7 +68,7 @@ def hpmagic_ask(points: list[tuple[dict[str, float], float]], joint: bool = True
     from hpmagic.core.options import Options
     from hpmagic.search.searcher import SearchSettings, make_searcher
 
-    study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
+    study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options())
     space = study.search_space
     keys = {d.label: d.key for d in space.dims}
     search = make_searcher(

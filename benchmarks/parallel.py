@@ -74,7 +74,7 @@ def report_round_trip(**mode: Any) -> float:
     """Median ms for one ``tune.report`` to reach the study and its answer to come back."""
     from hpmagic import Options, create_study
 
-    study = create_study(REPORT_CELL, {}, Options(max_evals=6, algo="rand", store=None, **mode))
+    study = create_study(REPORT_CELL, {}, Options(max_evals=6, algo="rand", **mode))
     study.on_report = lambda number, value, step: None  # the study now answers every report
     try:
         study.run().wait()
@@ -86,7 +86,7 @@ def report_round_trip(**mode: Any) -> float:
 def timed_run(cell: str, namespace: dict[str, Any], n: int, algo: str, **mode: Any) -> dict[str, Any]:
     from hpmagic import Options, create_study
 
-    options = Options(max_evals=n, algo=algo, seed=7, store=None, **mode)
+    options = Options(max_evals=n, algo=algo, seed=7, **mode)
     study = create_study(cell, namespace, options)
     try:
         warm = max(2, study._executor.slots) if mode else 0

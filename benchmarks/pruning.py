@@ -86,7 +86,7 @@ def namespace(epochs: int) -> dict:
 
 def run_once(ns: dict, prune: str, policy: str, seed: int, trials: int) -> dict[str, float]:
     pruning.PRUNED_POLICY = policy
-    study = create_study(CELL, ns, Options(store=None, max_evals=trials, seed=seed, prune=prune))
+    study = create_study(CELL, ns, Options(max_evals=trials, seed=seed, prune=prune))
     wall, cpu = time.perf_counter(), time.process_time()
     study.run().wait()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

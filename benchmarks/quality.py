@@ -4,7 +4,7 @@ The synthetic problems are cheap, so the full run repeats them over 100 more see
 (200–299): at 10 seeds their means move by more than some of the gaps between
 searchers. hpmagic's settings were chosen on seeds 100–199 (``tune_defaults.py``).
 
-Compares hpmagic's default search (``create_study`` headless, ``Options(store=None,
+Compares hpmagic's default search (``create_study`` headless, ``Options(
 seed=s)``) with raw hyperopt TPE (``fmin`` with its default settings), Optuna's
 default TPE sampler (seeded), random search (hyperopt's ``rand.suggest``) and, on
 the SVC problem only, scikit-learn's ``RandomizedSearchCV`` (same budget, scipy

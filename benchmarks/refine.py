@@ -62,7 +62,7 @@ def namespace(problem: str) -> dict[str, Any]:
 
 def one_run(source: str, ns: dict[str, Any], seed: int, first: int, second: int, refine: bool) -> dict:
     """Best value of one study: ``first`` trials, maybe a zoom, then ``second`` more."""
-    study = hpmagic.create_study(source, ns, Options(store=None, seed=seed, max_evals=first))
+    study = hpmagic.create_study(source, ns, Options(seed=seed, max_evals=first))
     study.run(first).wait()
     ranges: dict[str, Any] = {}
     if refine:

@@ -1,7 +1,8 @@
 """hpmagic: hyperparameter tuning in one notebook cell.
 
 ``%load_ext hpmagic`` registers the ``%%tune`` magic; ``from hpmagic import tune``
-gives the annotations. Importing this package loads neither IPython nor ipywidgets.
+gives the annotations. Importing this package loads neither IPython nor ipywidgets; in a
+running IPython shell it registers how a study is displayed.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from .core.options import Options
 from .core.program import ProgramError
 from .core.space import SpaceError
 from .core.trials import Trial
+from .run.compose import create_study
 from .run.processes import ExecutorError, UnsendableError
-from .run.study import Study, create_study
+from .run.study import Study
 
 __all__ = [
     "ExecutorError",
@@ -30,6 +32,19 @@ __all__ = [
     "tune",
 ]
 __version__ = "0.1.0"
+
+
+def _show_studies_in_ipython() -> None:
+    """In a running IPython shell, a study is displayed as its one live view (see hpmagic.ui.display)."""
+    import sys
+
+    if "IPython" in sys.modules:
+        from .ui.display import register_if_loaded
+
+        register_if_loaded()
+
+
+_show_studies_in_ipython()
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -16,7 +16,7 @@ def demo(args: argparse.Namespace) -> int:
         import nbformat
         from nbclient import NotebookClient
     except ImportError:
-        print("the demo needs nbclient: pip install 'hpmagic[test]'", file=sys.stderr)
+        print("the demo needs nbclient: pip install 'hpmagic[demo]'", file=sys.stderr)
         return 2
     path = Path(args.notebook)
     if not path.exists():

@@ -1,7 +1,7 @@
 """The IPython layer: ``%%tune`` and the line magics. Parses options, builds, displays.
 
 This is the only module that imports IPython. Everything it does is a call into
-the core (:func:`hpmagic.study.create_study` and the study object).
+the core (:func:`hpmagic.run.compose.create_study` and the study object).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from .core import context
 from .core.annotations import tune
-from .core.options import DEFAULT_MAX_EVALS, Options, OptionsError
+from .core.options import DEFAULT_MAX_EVALS, DEFAULT_STORE, Options, OptionsError
 from .core.program import ProgramError
+from .run.compose import create_study
 from .run.processes import ExecutorError
-from .run.study import Study, create_study
+from .run.study import Study
 from .search.searcher import preload
 from .storage.store import StoreError, export_stored, store_paths, stored_code, stored_lines
+from .ui.display import register as register_display
 
 #: studies of this kernel, by name; the most recent last
 STUDIES: dict[str, Study] = {}
@@ -179,7 +181,7 @@ def options_from_args(args: Any) -> Options:
             timeout=args.timeout,
             early_stop=args.early_stop,
             name=args.name,
-            store=args.store or Options.store,
+            store=args.store or DEFAULT_STORE,
             parallel=args.parallel,
             dask=args.dask,
             prune=args.prune,
@@ -245,6 +247,7 @@ def load(ipython: Any) -> None:
     preload()  # the search's imports in the background, so the first %%tune starts its trials sooner
     context.install_router()  # now, so logging handlers made later write through it
     ipython.register_magics(TuneMagics)
+    register_display(ipython)  # a study shows its one live view
     ipython.user_ns.setdefault("tune", tune)
 
 

@@ -116,7 +116,7 @@ def test_search_ask_is_identical_whatever_order_trials_end_in() -> None:
     from hpmagic import Options, create_study, tune
     from hpmagic.search.searcher import make_searcher
 
-    study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options(store=None))
+    study = create_study(common.hpmagic_cell(common.PROBLEMS["branin"]), {"tune": tune}, Options())
     space = study.search_space
     rng = np.random.default_rng(0)
     told = [

@@ -39,7 +39,7 @@ class Options:
     timeout: float | None = None
     early_stop: int | None = None
     name: str | None = None
-    store: str | None = DEFAULT_STORE  # None: keep the study in memory only
+    store: str | None = None  # a SQLite file; None keeps the study in memory (%%tune gives DEFAULT_STORE)
     parallel: int = 1
     dask: str | None = None  # "" means the kernel's current distributed.Client
     prune: str = "none"

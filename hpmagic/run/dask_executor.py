@@ -92,6 +92,7 @@ def _report_hook(reports: str, number: int) -> Callable[[float, int], bool]:
 # -- kernel side --------------------------------------------------------------
 def _client_for(address: str) -> tuple[Any, bool]:
     """The client to use and whether this executor owns it (and closes it)."""
+    require_distributed()
     from distributed import Client, get_client
 
     if address:
@@ -332,3 +333,13 @@ class DaskExecutor:
             self._blob = None
             if self._owns_client:
                 client.close()
+
+
+def require_distributed() -> None:
+    """``--dask`` needs the optional ``distributed`` package: say which extra installs it."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise ExecutorError(
+            f"--dask needs the distributed package ({exc}): pip install 'hpmagic[dask]'"
+        ) from None

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..core import context
 from ..core.options import DEFAULT_MAX_EVALS, Options, OptionsError
-from ..core.program import Program, parse
+from ..core.program import Program
 from ..core.space import Space, zoom
 from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
 from ..search import grid, pruning
@@ -32,6 +32,7 @@ from ..search.base import Exhausted, Searcher
 from ..search.searcher import SearchSettings, make_searcher
 from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome, apply_values
 from .processes import ExecutorError
+from .report import static_html, text_summary
 
 #: the first trials of a run failing alike stop it: a typo must not burn the whole budget
 SAME_FAILURE_LIMIT = 3
@@ -193,6 +194,12 @@ class Study:
             if observer not in self._observers:
                 self._observers.append(observer)
 
+    @property
+    def observers(self) -> tuple[Any, ...]:
+        """Who listens now (the store's writer, live views), e.g. to count live views."""
+        with self._lock:
+            return tuple(self._observers)
+
     def unsubscribe(self, observer: Any) -> None:
         with self._lock:
             if observer in self._observers:
@@ -272,9 +279,19 @@ class Study:
         threading.Thread(target=close_after_run, name=f"hpmagic:close:{self.name}", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> Study:
-        """Block until the run ends (or ``timeout`` seconds pass); returns the study."""
+        """Block until the run ends (or ``timeout`` seconds pass); returns the study.
+
+        It returns the study either way, so calls chain; :meth:`ended` tells whether the run ended.
+        """
         self._done.wait(timeout)
         return self
+
+    def ended(self, timeout: float | None = None) -> bool:
+        """Whether the run has ended, waiting up to ``timeout`` seconds for it (``None``: until it does).
+
+        True also for a study that is not running (never started, or already through).
+        """
+        return self._done.wait(timeout)
 
     def refine(self, **ranges: Any) -> Study:
         """Narrow or widen dimensions; later trials use the new space, earlier ones stay.
@@ -620,10 +637,9 @@ class Study:
         p.text(repr(self))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        # a live dashboard where widgets render; text (and HTML) everywhere else
-        from ..ui.dashboard import mimebundle
-
-        return mimebundle(self)
+        # text and static HTML, without side effects; in a kernel with hpmagic loaded a
+        # display formatter shows the study's one live view instead (hpmagic.ui.display)
+        return {"text/plain": text_summary(self), "text/html": static_html(self)}
 
 
 IMPLIED_DIRECTION = {"score": "maximize", "loss": "minimize"}
@@ -654,28 +670,3 @@ def make_executor(options: Options) -> Executor:
 
         return ProcessExecutor(options.parallel)
     return SerialExecutor()
-
-
-def create_study(
-    source: str,
-    namespace: dict[str, Any] | None = None,
-    options: Options | None = None,
-    *,
-    first_line: int = 1,
-    search_settings: SearchSettings | None = None,
-) -> Study:
-    """Parse a cell and build its study (nothing runs until ``run``)."""
-    options = (options or Options()).check()
-    program = parse(source, first_line=first_line)
-    namespace = namespace if namespace is not None else {}
-    if options.store is None:
-        study = Study(program, namespace, options)
-    else:
-        from ..storage.store import open_study
-
-        study = open_study(program, namespace, options)
-    if search_settings is not None:
-        study.search_settings = search_settings
-    # workers start now, so a namespace that cannot reach them is an error before any trial
-    study._executor_started()
-    return study

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 2
@@ -666,66 +666,60 @@ def open_store(path: str) -> Store:
     return Store(path)
 
 
-def open_study(program: Any, namespace: dict[str, Any], options: Any) -> Any:
-    """The study of a cell, continued from the store when its name is known there.
+@dataclass
+class Continued:
+    """What the store holds for a study about to run: the store to keep writing to (``None``
+    when it cannot be used), the earlier trials that fit the cell's space, and notes."""
 
-    Earlier trials become the study's history (shown, counted, and the search is
-    warm-started from those that fit); new trials are numbered after the stored
-    ones and each is committed when it ends.
+    store: Store | None
+    history: list[Any]
+    first_number: int = 0
+    direction: str | None = None  # the stored direction, when complete trials are ranked by it
+    notes: list[str] = field(default_factory=list)
+
+
+def continued(path: str, name: str, space: Any) -> Continued:
+    """The store at ``path`` and study ``name``'s earlier trials, seen from ``space``.
+
+    Earlier trials become the new study's history (shown, counted, and the search is
+    warm-started from those that fit); new trials are numbered after the stored ones.
+    A store that cannot be used gives an empty history and a note, never an error.
     """
-    from ..core.space import Space
-    from ..run.study import Study
-
-    name = options.name or program.default_name()
-    space = Space.build(program, dict(namespace))
-    notes: list[str] = []
+    found = Continued(store=None, history=[])
     store: Store | None = None
-    stored: StoredStudy | None = None
-    history: list[Any] = []
-    first_number = 0
-    stored_direction = None
     try:
-        store = open_store(options.store)
+        store = open_store(path)
         stored = store.study(name)
         if stored is not None:
             trials = store.trials(name, space)
-            first_number = store.max_number(name) + 1
+            found.first_number = store.max_number(name) + 1
             old_space = _space_or_none(stored.cell_space)
             if old_space is not None and old_space.signature() == space.signature():
-                history = [t for t in trials if not _lost(t)]  # refined-away points stay, as in memory
+                found.history = [t for t in trials if not _lost(t)]  # refined-away points stay, as in memory
             else:
-                history = fitting(trials, space)[0]
-            left_out = len(trials) - len(history)
+                found.history = fitting(trials, space)[0]
+            left_out = len(trials) - len(found.history)
             if left_out or old_space is None or old_space.signature() != space.signature():
-                notes.append(
-                    f"the cell's space changed since study '{name}' last ran: {len(history)} of "
+                found.notes.append(
+                    f"the cell's space changed since study '{name}' last ran: {len(found.history)} of "
                     f"{len(trials)} earlier trials fit it and are reused"
                     + (f" ({left_out} left out, still in the store)" if left_out else "")
                 )
             elif trials:
-                notes.append(f"continues study '{name}': {len(trials)} earlier trials loaded from the store")
+                found.notes.append(
+                    f"continues study '{name}': {len(trials)} earlier trials loaded from the store"
+                )
             if any(t.state == "complete" for t in trials):
-                stored_direction = stored.direction  # it ranks those trials
+                found.direction = stored.direction  # it ranks those trials
     except (StoreError, sqlite3.Error, OSError) as exc:
         if store is not None:
             store.close()
         store = None
-        notes.append(f"{exc}: this study is kept in memory only, not saved")
-    study = Study(
-        program,
-        namespace,
-        options,
-        space=space,
-        history=history,
-        first_number=first_number,
-        stored_direction=stored_direction,
-    )
-    study.notes.extend(notes)
-    if store is not None:
-        observer = StoreObserver(store, cell_space=space)
-        observer.save(study)
-        study.subscribe(observer)
-    return study
+        found = Continued(
+            store=None, history=[], notes=[f"{exc}: this study is kept in memory only, not saved"]
+        )
+    found.store = store
+    return found
 
 
 def _space_or_none(data: Any) -> Any:

@@ -17,225 +17,46 @@ widgets that take plain text or through :func:`html.escape`.
 
 from __future__ import annotations
 
-import base64
 import html
 import itertools
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from typing import Any
 
-from ..core.trials import COMPLETE, FAILED, PRUNED
+from ..core.trials import COMPLETE
+from ..run.report import (  # noqa: F401 - the view's text, also used from here
+    ERROR_CHARS,
+    NOTE_CHARS,
+    NOTES_SHOWN,
+    OUTPUT_CHARS,
+    PARAM_CHARS,
+    _fmt,
+    _notes_html,
+    _one_line,
+    _trial_line,
+    format_duration,
+    format_params,
+    format_value,
+    progress_line,
+    shorten,
+    shown_notes,
+    state_line,
+    static_html,
+    tail,
+    text_summary,
+)
 from ..run.study import Study, Trial
-from .plotdata import shorten
+from .throttle import Throttle
 
-REFRESH_INTERVAL = 0.1  # seconds: at most ~10 updates a second
 TICK_INTERVAL = 1.0  # elapsed time / ETA move on even when no trial ends
 PLOT_MIN_GAP = 0.25  # seconds between two plot drawings during a run
 PLOT_DUTY = 6.0  # after a drawing of d seconds, wait at least d * PLOT_DUTY
 IMPORTANCE_GAP = 5.0  # importance() may be costly: at most this often during a run
 RECENT = 12  # trials listed in the table
-ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
-OUTPUT_CHARS = 64 * 1024  # of a trial's printed output (and of its error) shown: the tail
-NOTES_SHOWN = 200  # the study's latest notes shown
-NOTE_CHARS = 1000  # of one note
-PARAM_CHARS = 300  # of a trial's params in the table, and of a value shown as best
 
 _VIEWS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 _display_ids = itertools.count()
-
-
-class Throttle:
-    """Calls ``fn`` at most once per ``interval``; a poke during the pause is not lost."""
-
-    def __init__(self, fn: Callable[[], None], interval: float = REFRESH_INTERVAL) -> None:
-        self._fn = fn
-        self._interval = interval
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._due = 0.0
-        self._last = 0.0
-
-    def poke(self, delay: float = 0.0) -> None:
-        """Ask for a call, not sooner than ``delay`` seconds from now."""
-        with self._lock:
-            now = time.monotonic()
-            due = max(now + delay, self._last + self._interval)
-            if self._timer is not None:
-                if self._due <= due:
-                    return
-                self._timer.cancel()  # an earlier call is wanted
-            self._due = due
-            self._timer = threading.Timer(max(0.0, due - now), self._fire)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _fire(self) -> None:
-        with self._lock:
-            self._timer = None
-            self._last = time.monotonic()
-        self._fn()
-
-    def flush(self) -> None:
-        """Run now (e.g. when the run ends), cancelling a pending call."""
-        self.cancel()
-        with self._lock:
-            self._last = time.monotonic()
-        self._fn()
-
-    def cancel(self) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-
-
-# -- text ----------------------------------------------------------------------
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.6g}"
-
-
-def format_value(value: Any) -> str:
-    """A parameter value as people read it (floats short, strings quoted, long ones cut)."""
-    if isinstance(value, str):
-        return shorten(repr(value), PARAM_CHARS)
-    if isinstance(value, float):
-        return _fmt(value)
-    return shorten(str(value), PARAM_CHARS)
-
-
-def format_params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, sec = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes}m{sec:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def _one_line(text: str | None, limit: int) -> str:
-    return shorten(" ".join((text or "")[: limit * 4].split()), limit)
-
-
-def tail(text: str, limit: int = OUTPUT_CHARS) -> str:
-    """The last ``limit`` characters of ``text``, after a line saying how much was cut.
-
-    A trial that prints megabytes must not send megabytes to the page on each click.
-    """
-    if len(text) <= limit:
-        return text
-    cut = len(text) - limit
-    return f"[… first {cut} characters cut; the last {limit} shown]\n" + text[cut:]
-
-
-def shown_notes(notes: list[str], limit: int = NOTES_SHOWN) -> list[str]:
-    """The latest ``limit`` notes, each shortened, after a line counting the ones left out."""
-    out = [shorten(note, NOTE_CHARS) for note in notes[-limit:]]
-    if len(notes) > limit:
-        out.insert(0, f"({len(notes) - limit} earlier notes not shown)")
-    return out
-
-
-def progress_line(study: Study, counts: dict[str, int] | None = None) -> str:
-    """``12/50 trials · 2 failed · 1 pruned · 14.2s elapsed · ~40s left`` for this run."""
-    counts = counts if counts is not None else study.counts()
-    ran, target = study.n_ended_this_run, study.n_target
-    parts = [f"{ran}/{target} trials" if target else f"{sum(counts.values())} trials"]
-    parts.append(f"{counts.get(FAILED, 0)} failed")
-    parts.append(f"{counts.get(PRUNED, 0)} pruned")
-    earlier = study.n_before_run
-    if earlier:
-        parts.append(f"+{earlier} earlier")
-    if study.run_started_at is not None:
-        end = study.run_ended_at or time.time()
-        elapsed = max(0.0, end - study.run_started_at)
-        parts.append(f"{format_duration(elapsed)} elapsed")
-        if study.running and 0 < ran < target:
-            parts.append(f"~{format_duration(elapsed / ran * (target - ran))} left")
-    return " · ".join(parts)
-
-
-def state_line(study: Study, stopping: bool = False) -> str:
-    if study.running:
-        return "stopping: running trials finish…" if stopping else "running"
-    return study.message or study.end_reason or "not started"
-
-
-def _notes_html(study: Study) -> str:
-    """The study's lasting notes (continued, space changed, no longer saved), escaped."""
-    return "".join(
-        f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>"
-        for note in shown_notes(study.notes)
-    )
-
-
-def _trial_line(trial: Trial, best: Trial | None) -> str:
-    mark = "★" if best is not None and trial is best else {FAILED: "✗", PRUNED: "✂"}.get(trial.state, " ")
-    value = _fmt(trial.value) if trial.state != FAILED else "–"
-    head = f"{mark} #{trial.number:<4} {trial.state:<8} {value:>11} {format_duration(trial.duration):>7}  "
-    if trial.state == FAILED:
-        return head + _one_line(trial.error, ERROR_CHARS)
-    return head + shorten(format_params(trial.params), PARAM_CHARS)
-
-
-def text_summary(study: Study, recent: int = 8) -> str:
-    """Several lines of plain text: where the run is, the best config, the last trials."""
-    trials = study.trials
-    counts = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
-    for t in trials:
-        counts[t.state] = counts.get(t.state, 0) + 1
-    lines = [f"hpmagic study '{study.name}' ({study.direction}) — {state_line(study)}"]
-    lines.extend(f"  note: {note}" for note in shown_notes(study.notes))
-    lines.append("  " + progress_line(study, counts))
-    best = study.best_trial
-    if best is None:
-        lines.append("  no complete trial yet")
-    else:
-        lines.append(f"  best value {_fmt(best.value)} (trial {best.number}):")
-        lines.extend(f"    {k} = {format_value(v)}" for k, v in best.params.items())
-    if trials:
-        lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
-        lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
-    return "\n".join(lines)
-
-
-def static_html(study: Study, convergence: bytes | None = None) -> str:
-    """The final results as plain HTML (escaped), for notebooks saved without widget state."""
-    e = html.escape
-    best = study.best_trial
-    counts = study.counts()
-    rows = "".join(
-        f"<tr><td style='padding:1px 8px 1px 0'><code>{e(str(k))}</code></td>"
-        f"<td style='padding:1px 0'><code>{e(format_value(v))}</code></td></tr>"
-        for k, v in (best.params.items() if best else [])
-    )
-    best_html = (
-        f"<div>best value <b>{e(_fmt(best.value))}</b> (trial {best.number})</div>"
-        f"<table style='border-collapse:collapse;margin:2px 0 6px 0'>{rows}</table>"
-        if best
-        else "<div>no complete trial yet</div>"
-    )
-    img = (
-        f"<img alt='convergence' src='data:image/png;base64,{base64.b64encode(convergence).decode()}'/>"
-        if convergence
-        else ""
-    )
-    return (
-        "<div class='hpmagic-summary' style='font-family:sans-serif;font-size:13px'>"
-        f"<div><b>hpmagic study {e(study.name)}</b> ({e(study.direction)}) — {e(state_line(study))}</div>"
-        f"{_notes_html(study)}"
-        f"<div style='color:#555'>{e(progress_line(study, counts))}; "
-        f"{counts[COMPLETE]} complete in all</div>"
-        f"{best_html}{img}</div>"
-    )
 
 
 _CSS = """<style>
@@ -247,11 +68,15 @@ _CSS = """<style>
 
 
 class Dashboard:
-    """The widgets of one view of a study (each display of a study is a new view)."""
+    """The widgets of one live view of a study.
 
-    def __init__(self, study: Study) -> None:
-        import ipywidgets as w
+    A view listens to its study while a run goes on and stops listening when the run
+    ends or its widget is closed; :meth:`attach` makes it listen again (a re-display
+    or its own Continue button). Displaying a study reuses its one view
+    (see :mod:`hpmagic.ui.display`); building a ``Dashboard`` directly makes another.
+    """
 
+    def __init__(self, study: Study, *, listen: bool = True) -> None:
         from .plotdata import History
 
         self.study = study
@@ -267,11 +92,26 @@ class Dashboard:
         self._importance_at = 0.0
         self._importance_version: Any = None
         self._importance: list[tuple[str, float]] = []
-        self._display: Any = None
+        self._displays: list[Any] = []  # display handles, updated when the run ends
+        self._controls: Any = None
         self._updating_table = False
         self.display_id: str | None = None
         self.refresh_count = 0
         self.last_refresh_seconds = 0.0
+        self.widget = self._build(study)
+        self._throttle = Throttle(self.refresh)
+        self._attach_space_controls()
+        self.widget.observe(self._on_comm, names="comm")  # the widget closed (by code or frontend)
+        _VIEWS.add(self)
+        if listen:
+            study.subscribe(self)
+        else:
+            self.detach()
+        self.refresh(final=not study.running)
+
+    def _build(self, study: Study) -> Any:
+        """The widgets: header, best and plots, per-dimension plots with control slots, trials."""
+        import ipywidgets as w
 
         self.title = w.HTML()
         self.progress = w.IntProgress(min=0, max=1, layout=w.Layout(width="220px"))
@@ -287,7 +127,6 @@ class Dashboard:
             [self.progress, self.status, self.stop_button],
             layout=w.Layout(align_items="center", width="100%"),
         )
-
         self.best = w.HTML()
         self.best.add_class("hpmagic-best")
         self.convergence = w.Image(format="png", layout=w.Layout(max_width="100%"))
@@ -300,19 +139,7 @@ class Dashboard:
             [self.convergence, right], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
         )
 
-        #: per dimension key: its plot, and a slot beside it for a control (see attach_controls)
-        self.dimension_plots: dict[str, Any] = {}
-        self.control_slots: dict[str, Any] = {}
-        self.dimension_cells: dict[str, Any] = {}
-        for dim in study.search_space.dims:
-            plot = w.Image(format="png")
-            slot = w.VBox(layout=w.Layout(display="none"))
-            self.dimension_plots[dim.key] = plot
-            self.control_slots[dim.key] = slot
-            self.dimension_cells[dim.key] = w.VBox([plot, slot], layout=w.Layout(margin="0 8px 6px 0"))
-        self.dimensions = w.HBox(
-            list(self.dimension_cells.values()), layout=w.Layout(flex_flow="row wrap", width="100%")
-        )
+        self.dimensions = self._build_dimensions(study)
         #: where a control panel for the whole space goes (e.g. a "continue" button)
         self.controls_box = w.VBox(layout=w.Layout(display="none"))
 
@@ -325,8 +152,7 @@ class Dashboard:
         self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
         self.output.add_class("hpmagic-output")
         trials_label = w.Label("recent trials (★ best, ✗ failed, ✂ pruned) — select one to see its output")
-
-        self.widget = w.VBox(
+        widget = w.VBox(
             [
                 w.HTML(_CSS),
                 self.title,
@@ -341,12 +167,25 @@ class Dashboard:
             ],
             layout=w.Layout(width="100%", max_width="1100px"),
         )
-        self.widget.add_class("hpmagic-dash")
-        self._throttle = Throttle(self.refresh)
-        self._attach_space_controls()
-        _VIEWS.add(self)
-        study.subscribe(self)
-        self.refresh(final=not study.running)
+        widget.add_class("hpmagic-dash")
+        return widget
+
+    def _build_dimensions(self, study: Study) -> Any:
+        """Per dimension key: its plot, and a slot beside it for a control (see attach_controls)."""
+        import ipywidgets as w
+
+        self.dimension_plots: dict[str, Any] = {}
+        self.control_slots: dict[str, Any] = {}
+        self.dimension_cells: dict[str, Any] = {}
+        for dim in study.search_space.dims:
+            plot = w.Image(format="png")
+            slot = w.VBox(layout=w.Layout(display="none"))
+            self.dimension_plots[dim.key] = plot
+            self.control_slots[dim.key] = slot
+            self.dimension_cells[dim.key] = w.VBox([plot, slot], layout=w.Layout(margin="0 8px 6px 0"))
+        return w.HBox(
+            list(self.dimension_cells.values()), layout=w.Layout(flex_flow="row wrap", width="100%")
+        )
 
     # -- the slot for per-dimension controls --------------------------------------
     def dimension_plot(self, key: str) -> Any:
@@ -387,7 +226,10 @@ class Dashboard:
         except ImportError:
             return
         try:
-            self.attach_controls(SpaceControls(self.study))
+            controls = SpaceControls(self.study)
+            controls.before_run = self.attach  # its Continue starts a run this view must follow
+            self.attach_controls(controls)
+            self._controls = controls
         except Exception as exc:  # noqa: BLE001 - the view works without its controls
             self.study.log.write(f"[hpmagic] the dashboard's controls failed: {exc!r}\n")
 
@@ -406,6 +248,32 @@ class Dashboard:
     def run_ended(self, study: Study) -> None:
         self._throttle.cancel()
         self.refresh(final=True)
+        self.detach()  # nothing moves until the next run, which attaches it again
+
+    # -- listening ----------------------------------------------------------------
+    @property
+    def listening(self) -> bool:
+        """Whether the view (with its controls) is subscribed to its study."""
+        return self in self.study.observers
+
+    def attach(self) -> None:
+        """Listen to the study again, if a run goes on or is about to start (Continue)."""
+        if self._closed:
+            return
+        self.study.subscribe(self)
+        if self._controls is not None:
+            self.study.subscribe(self._controls)
+        self._throttle.poke()
+
+    def detach(self) -> None:
+        """Stop listening; the widgets keep what they show."""
+        self.study.unsubscribe(self)
+        if self._controls is not None:
+            self.study.unsubscribe(self._controls)
+
+    def _on_comm(self, change: Any) -> None:
+        if change["new"] is None and not self._closed:
+            self.close()
 
     def _on_stop(self, _: Any) -> None:
         self.study.stop()
@@ -601,24 +469,38 @@ class Dashboard:
         return data
 
     def show(self) -> None:
-        """Display this view with a display id, so the run's end can update what is saved."""
+        """Display this view with a display id, so the run's end can update what is saved.
+
+        Showing it again displays the same widget once more (the frontend keeps the
+        copies in sync); the view still listens once.
+        """
         from IPython.display import display
 
         self.display_id = f"hpmagic-{id(self):x}-{next(_display_ids)}"
         with self._lock:
-            self._display = display(self.bundle(), raw=True, display_id=self.display_id)
+            self._displays.append(display(self.bundle(), raw=True, display_id=self.display_id))
 
     def _update_display(self) -> None:
-        if self._display is not None:
-            self._display.update(self.bundle(), raw=True)
+        if self._displays:
+            bundle = self.bundle()
+            for handle in self._displays:
+                handle.update(bundle, raw=True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         """Stop observing the study and close the widgets."""
-        self.study.unsubscribe(self)
+        self.detach()
         self._throttle.cancel()
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             self.widget.close()
+        if self._controls is not None:
+            self._controls.close()
 
 
 def _contains_any(root: Any, widgets: list[Any]) -> bool:
@@ -654,33 +536,3 @@ def _best_html(best: Trial | None, direction: str) -> str:
 def views(study: Study | None = None) -> list[Dashboard]:
     """The live dashboards (of ``study``), e.g. to inspect their widgets."""
     return [d for d in list(_VIEWS) if study is None or d.study is study]
-
-
-def mimebundle(study: Study) -> dict[str, Any]:
-    """The study's display: a live dashboard where widgets render, plain text everywhere.
-
-    In a kernel the dashboard is displayed with a display id (so its HTML summary
-    can be updated when the run ends) and the cell's result is the study's text.
-    """
-    if not _widgets_available():
-        return {"text/plain": text_summary(study)}
-    try:
-        Dashboard(study).show()
-    except Exception as exc:  # noqa: BLE001 - no ipywidgets, or its comm failed: a summary instead
-        from .summary import show_without_widgets
-
-        show_without_widgets(study, exc)
-    if study.running:
-        # sent once and never updated: no word that the run's end would make false
-        return {"text/plain": f"<hpmagic.Study '{study.name}' (its dashboard is above)>"}
-    return {"text/plain": repr(study)}
-
-
-def _widgets_available() -> bool:
-    try:
-        from IPython import get_ipython
-
-        ip = get_ipython()
-        return ip is not None and getattr(ip, "kernel", None) is not None
-    except ImportError:
-        return False

@@ -29,6 +29,7 @@ import itertools
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -37,6 +38,7 @@ from ..core.space import Dimension, Space, SpaceError
 from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
 from .plotdata import shorten
+from .throttle import Throttle
 
 SLIDER_WIDTH = 320  # px; the strip of marks under a slider has the same width
 MARKS_HEIGHT = 16  # px
@@ -575,9 +577,9 @@ class SpaceControls:
             control.widget.add_class(f"hpmagic-control-{i}")
         self.sync()
         self._throttle = None
+        #: called just before Continue starts a run (a dashboard re-attaches to follow it)
+        self.before_run: Callable[[], None] | None = None
         if live:
-            from .dashboard import Throttle
-
             self._throttle = Throttle(self.refresh)
             study.subscribe(self)
 
@@ -740,6 +742,8 @@ class SpaceControls:
                 )
             else:
                 try:
+                    if self.before_run is not None:
+                        self.before_run()
                     study.run(n)
                 except (RuntimeError, ValueError) as exc:
                     self.show_error(str(exc))

@@ -83,7 +83,7 @@ def test_choice_over_an_expression():
 
 
 def test_study_code_and_no_trial_yet(tmp_path):
-    study = create_study(CELL, {}, Options(store=None, seed=2, algo="rand"))
+    study = create_study(CELL, {}, Options(seed=2, algo="rand"))
     with pytest.raises(CodegenError, match="no complete trial"):
         study.code()
     study.run(8).wait()
@@ -96,7 +96,7 @@ def test_study_code_and_no_trial_yet(tmp_path):
 
 
 def test_ranges_after_refine_is_a_tune_cell():
-    study = create_study(CELL, {}, Options(store=None, seed=2, algo="rand", max_evals=20))
+    study = create_study(CELL, {}, Options(seed=2, algo="rand", max_evals=20))
     study.run(5).wait()
     unchanged = study.code(ranges=True)
     header, body = unchanged.split("\n", 1)

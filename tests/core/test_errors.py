@@ -135,7 +135,7 @@ def test_the_table_is_large_enough():
 @pytest.mark.parametrize("cell, line, words", [c[1:] for c in CELLS], ids=[c[0] for c in CELLS])
 def test_malformed_cell_headless(cell: str, line: int, words: str):
     with pytest.raises(ProgramError) as info:
-        create_study(cell, _namespace(), Options(store=None), first_line=2)
+        create_study(cell, _namespace(), Options(), first_line=2)
     message = str(info.value)
     assert "\n" not in message
     assert info.value.line == line, message
@@ -150,7 +150,7 @@ def test_bad_options_headless(kwargs: dict):
     assert "\n" not in str(info.value)
     # a study is never built from bad options
     with pytest.raises(OptionsError):
-        create_study("x = tune.uniform(0, 1)\nx", {}, Options(store=None, **{**kwargs}))
+        create_study("x = tune.uniform(0, 1)\nx", {}, Options(**{**kwargs}))
 
 
 def _internal_frames(traceback: list[str]) -> list[str]:
@@ -216,7 +216,7 @@ def test_bad_options_in_a_kernel(kernel):  # noqa: F811
 )
 def test_more_malformed_cells(cell: str, line: int, words: str):
     with pytest.raises(ProgramError) as info:
-        create_study(cell, {}, Options(store=None), first_line=2)
+        create_study(cell, {}, Options(), first_line=2)
     assert str(info.value).startswith(f"line {line}: ") and words in str(info.value), str(info.value)
 
 
@@ -224,7 +224,7 @@ def test_tune_report_with_a_bad_step_fails_the_trial_clearly():
     study = create_study(
         "x = tune.uniform(0, 1)\ntune.report(x, step='a')\nx",
         {},
-        Options(store=None, max_evals=1),
+        Options(max_evals=1),
         first_line=2,
     )
     assert study.run().wait(30).trials[0].error == (

@@ -96,7 +96,7 @@ def test_same_label_in_exclusive_options_is_two_dimensions_shown_plainly():
     program = parse(source)
     assert [s.key for s in program.sites] == ["m", "C#1", "C#2"]
     ns = {"svc": lambda C: C, "lr": lambda C: -C}
-    study = create_study(source, ns, Options(store=None, max_evals=12, seed=0)).run().wait(60)
+    study = create_study(source, ns, Options(max_evals=12, seed=0)).run().wait(60)
     assert len(study.trials) == 12
     for trial in study.trials:
         assert set(trial.params) == {"m", "C"}
@@ -121,7 +121,7 @@ def test_comment_form():
     ]
     space = Space.build(program, {})
     assert space.user_params(space.defaults()) == {"lr": 0.01, "n": -3}
-    study = create_study(source, {}, Options(store=None, max_evals=5, seed=1)).run().wait(60)
+    study = create_study(source, {}, Options(max_evals=5, seed=1)).run().wait(60)
     assert all(1e-4 <= t.params["lr"] <= 1e-1 and t.value == t.params["lr"] for t in study.trials)
 
 

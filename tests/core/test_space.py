@@ -55,9 +55,7 @@ def test_integers_reach_both_ends_and_are_python_ints(kind: str):
 
 
 def test_tpe_integers_are_python_ints_in_a_study():
-    study = (
-        create_study("k = tune.int(1, 3)\nk", {}, Options(store=None, max_evals=15, seed=2)).run().wait(60)
-    )
+    study = create_study("k = tune.int(1, 3)\nk", {}, Options(max_evals=15, seed=2)).run().wait(60)
     assert {type(t.params["k"]) for t in study.trials} == {int}
     assert {t.params["k"] for t in study.trials} == {1, 2, 3}
 
@@ -82,7 +80,7 @@ def test_choice_gives_the_value_never_an_index():
     source = "m = tune.choice([10, 'b', None, sizes])\nrecord(m)\n0"
     seen: list = []
     ns = {"sizes": [1, 2], "record": seen.append}
-    study = create_study(source, ns, Options(store=None, max_evals=30, seed=0, algo="rand")).run().wait(60)
+    study = create_study(source, ns, Options(max_evals=30, seed=0, algo="rand")).run().wait(60)
     assert {repr(v) for v in seen} == {"10", "'b'", "None", "[1, 2]"}
     assert {json.dumps(t.params["m"]) for t in study.trials} == {"10", '"b"', "null", '"sizes"'}
 
@@ -92,9 +90,7 @@ def test_choice_over_a_variable_list():
     source = "m = tune.choice(models)\nrecord(m['kind'])\n0"
     seen: list = []
     study = (
-        create_study(
-            source, {"models": models, "record": seen.append}, Options(store=None, max_evals=20, seed=0)
-        )
+        create_study(source, {"models": models, "record": seen.append}, Options(max_evals=20, seed=0))
         .run()
         .wait(60)
     )
@@ -106,9 +102,7 @@ def test_choice_over_a_variable_list():
 def test_params_are_json():
     source = "m = tune.choice([f(C=tune.loguniform(0.01, 100)), 'plain', 3])\nk = tune.int(np.int64(1), 5)\n0"
     study = (
-        create_study(source, {"f": dict, "np": np}, Options(store=None, max_evals=20, seed=1, algo="rand"))
-        .run()
-        .wait(60)
+        create_study(source, {"f": dict, "np": np}, Options(max_evals=20, seed=1, algo="rand")).run().wait(60)
     )
     for trial in study.trials:
         assert json.loads(json.dumps(trial.params, allow_nan=False)) == trial.params
@@ -177,7 +171,7 @@ def test_choice_over_a_numpy_array_shows_plain_numbers():
         create_study(
             "k = tune.choice(ks)\nfloat(k)",
             {"ks": np.array([1, 2, 3])},
-            Options(store=None, max_evals=10, seed=0),
+            Options(max_evals=10, seed=0),
         )
         .run()
         .wait(60)

@@ -116,21 +116,51 @@ def test_display_has_widget_html_and_text(kernel):
     assert "hpmagic.Study" in reply.result
 
 
-def test_a_later_display_is_a_second_synced_view(kernel):
+WIDGET = "application/vnd.jupyter.widget-view+json"
+LISTENING_VIEWS = (
+    "sorted(type(o).__name__ for o in {0}.observers if type(o).__name__ in ('Dashboard', 'SpaceControls'))"
+)
+
+
+def test_redisplays_of_a_running_study_share_one_live_view(kernel):
     reply = kernel.execute(
-        "%%tune -n 400 --algo rand --seed 0 -o s3\nimport time\nx = tune.uniform(0, 1)\ntime.sleep(0.01)\nx\n"
+        "%%tune -n 3000 --algo rand --seed 0 -o s3\nimport time\nx = tune.uniform(0, 1)\ntime.sleep(0.005)\nx\n"
     )
     assert reply.status == "ok", reply.error_text
-    reply = kernel.execute("s3")
-    assert any("application/vnd.jupyter.widget-view+json" in d for d in reply.displays)
-    assert kernel.value("len(_dash.views(s3))") == 2
+    models = set()
+    for _ in range(10):
+        reply = kernel.execute("s3")
+        assert reply.status == "ok", reply.error_text
+        models |= {d[WIDGET]["model_id"] for d in reply.displays if WIDGET in d}
+    assert kernel.value("s3.running") is True
+    # one view, displayed 11 times as the same widget, listening once (with its slider panel)
+    assert len(models) == 1
+    assert kernel.value("len(_dash.views(s3))") == 1
+    assert kernel.value(LISTENING_VIEWS.format("s3")) == ["Dashboard", "SpaceControls"]
     kernel.execute("s3.stop(); s3.wait(); None")
-    # both views reach the same final state (their last refresh is the run's end)
+    # the run's end leaves the view in its final state and listening no more
     values = kernel.value("[v.progress.value for v in _dash.views(s3)] + [s3.n_ended_this_run]")
-    assert values[0] == values[1] == values[2]
-    labels = kernel.value("[v.status.value for v in _dash.views(s3)]")
-    assert labels[0] == labels[1]
-    assert kernel.value("all(v.stop_button.disabled for v in _dash.views(s3))")
+    assert values[0] == values[1]
+    assert kernel.value("_dash.views(s3)[0].stop_button.disabled") is True
+    assert kernel.value(LISTENING_VIEWS.format("s3")) == []
+    # a display of the ended study shows the same widget and adds no listener
+    reply = kernel.execute("s3")
+    assert {d[WIDGET]["model_id"] for d in reply.displays if WIDGET in d} == models
+    assert kernel.value(LISTENING_VIEWS.format("s3")) == []
+
+
+def test_continue_makes_the_view_follow_the_new_run_then_let_go(kernel):
+    reply = kernel.execute("%%tune -n 3 --seed 0 --wait -o s7\nx = tune.uniform(0, 1)\nx\n")
+    assert reply.status == "ok", reply.error_text
+    assert kernel.value(LISTENING_VIEWS.format("s7")) == []
+    kernel.execute("_v7 = _dash.views(s7)[0]; _v7._controls.continue_(4); s7.wait(60); None")
+    assert kernel.value("(s7.ended(0), _v7.progress.value, len(s7.trials))") == (True, 4, 7)
+    assert kernel.value(LISTENING_VIEWS.format("s7")) == []
+    # closing the widget ends the view for good: the next display builds a new one
+    kernel.execute("_v7.widget.close()")
+    assert kernel.value("_v7.closed") is True
+    kernel.execute("s7")
+    assert kernel.value("[v.closed for v in _dash.views(s7)].count(False)") == 1
 
 
 def test_stop_button_stops_the_run(kernel):
@@ -195,16 +225,17 @@ def test_plain_text_where_there_are_no_widgets(tmp_path):
     code = (
         "import hpmagic\n"
         "s = hpmagic.create_study('x = tune.uniform(0, 1)\\nprint(\"<b>\")\\nx', {}, "
-        "hpmagic.Options(max_evals=4, seed=0, store=None))\n"
+        "hpmagic.Options(max_evals=4, seed=0))\n"
         "s.run().wait()\n"
         "b = s._repr_mimebundle_()\n"
         "print(sorted(b))\n"
+        "assert 'best value' in b['text/html']\n"
         "print(b['text/plain'])\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
-    assert "['text/plain']" in out.stdout
+    assert "['text/html', 'text/plain']" in out.stdout
     assert "best value" in out.stdout and "4/4 trials" in out.stdout and "x = " in out.stdout
 
 

@@ -90,9 +90,7 @@ def test_parallel_study_runs_trials_at_once_in_processes():
         "import os\n"
         "{'loss': (x - 0.3) ** 2 + offset, 'pid': os.getpid()}"
     )
-    study = create_study(
-        src, user_namespace(offset=1.0), Options(max_evals=8, parallel=2, store=None, seed=1)
-    )
+    study = create_study(src, user_namespace(offset=1.0), Options(max_evals=8, parallel=2, seed=1))
     try:
         study.run().wait(120)
         trials = study.trials
@@ -166,7 +164,7 @@ def test_a_study_goes_on_after_a_worker_dies(tmp_path: Path):
         "x"
     )
     marker = str(tmp_path / "died-once")
-    study = create_study(src, {"marker": marker}, Options(max_evals=6, parallel=2, store=None, seed=0))
+    study = create_study(src, {"marker": marker}, Options(max_evals=6, parallel=2, seed=0))
     try:
         study.run().wait(120)
         states = [t.state for t in study.trials]
@@ -207,7 +205,7 @@ def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
     src = "x = tune.uniform(0, 1)\nc = tune.choice(['a', 'b', 'c'])\nx"
     points = []
     for parallel in (1, 2, 2):
-        study = create_study(src, {}, Options(max_evals=12, parallel=parallel, seed=5, store=None))
+        study = create_study(src, {}, Options(max_evals=12, parallel=parallel, seed=5))
         try:
             study.run().wait(120)
             by_number = sorted(study.trials, key=lambda t: t.number)
@@ -218,9 +216,7 @@ def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
     # random search: every point
     runs = []
     for parallel in (1, 2):
-        study = create_study(
-            src, {}, Options(max_evals=12, parallel=parallel, seed=5, algo="rand", store=None)
-        )
+        study = create_study(src, {}, Options(max_evals=12, parallel=parallel, seed=5, algo="rand"))
         try:
             study.run().wait(120)
             runs.append([t.params for t in sorted(study.trials, key=lambda t: t.number)])
@@ -231,7 +227,7 @@ def test_with_a_seed_the_random_startup_points_do_not_depend_on_parallelism():
 
 def test_stop_lets_running_trials_finish():
     src = "x = tune.uniform(0, 1)\nimport time\ntime.sleep(0.4)\nx"
-    study = create_study(src, {}, Options(max_evals=40, parallel=2, store=None))
+    study = create_study(src, {}, Options(max_evals=40, parallel=2))
     try:
         study.run()
         until(lambda: len(study.trials) >= 2)
@@ -259,18 +255,14 @@ def test_close_ends_the_worker_processes():
 def test_a_name_that_cannot_travel_is_an_error_before_any_trial():
     src = "x = tune.uniform(0, 1)\nwith guard:\n    y = x\ny"
     with pytest.raises(UnsendableError) as info:
-        create_study(src, {"guard": threading.Lock()}, Options(parallel=2, store=None))
+        create_study(src, {"guard": threading.Lock()}, Options(parallel=2))
     message = str(info.value)
     assert "'guard'" in message and "--parallel 1" in message and "\n" not in message
     gen = (i for i in range(3))
     with pytest.raises(UnsendableError, match="'numbers'"):
-        create_study(
-            "x = tune.uniform(0, 1)\nnext(numbers) + x", {"numbers": gen}, Options(parallel=2, store=None)
-        )
+        create_study("x = tune.uniform(0, 1)\nnext(numbers) + x", {"numbers": gen}, Options(parallel=2))
     # names the cell does not read are not sent, so they do not matter
-    study = create_study(
-        "x = tune.uniform(0, 1)\nx", {"guard": threading.Lock()}, Options(parallel=2, store=None)
-    )
+    study = create_study("x = tune.uniform(0, 1)\nx", {"guard": threading.Lock()}, Options(parallel=2))
     study.close()
 
 
@@ -335,7 +327,7 @@ def test_dask_study_runs_one_trial_per_worker_thread(cluster):
         "import os\n"
         "{'loss': (x - 0.3) ** 2 + offset, 'pid': os.getpid()}"
     )
-    options = Options(max_evals=8, dask=cluster.scheduler_address, store=None, seed=1)
+    options = Options(max_evals=8, dask=cluster.scheduler_address, seed=1)
     study = create_study(src, user_namespace(offset=1.0), options)
     try:
         assert study._executor.slots == 2 and study._executor.ahead == 1
@@ -394,12 +386,12 @@ def test_dask_unsendable_name_bad_address_and_no_client(monkeypatch):
         create_study(
             "x = tune.uniform(0, 1)\nwith guard:\n    y = x\ny",
             {"guard": threading.Lock()},
-            Options(dask="tcp://127.0.0.1:9", store=None),
+            Options(dask="tcp://127.0.0.1:9"),
         )
     from hpmagic.run.processes import ExecutorError
 
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        create_study("x = tune.uniform(0, 1)\nx", {}, Options(dask="tcp://127.0.0.1:9", store=None))
+        create_study("x = tune.uniform(0, 1)\nx", {}, Options(dask="tcp://127.0.0.1:9"))
 
     with pytest.raises(ExecutorError, match="needs a distributed.Client in the kernel"):
-        create_study("x = tune.uniform(0, 1)\nx", {}, Options(dask="", store=None))
+        create_study("x = tune.uniform(0, 1)\nx", {}, Options(dask=""))

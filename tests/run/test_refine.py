@@ -34,7 +34,7 @@ loss
 
 
 def study(source: str = QUAD, n: int = 20, seed: int = 0) -> hpmagic.Study:
-    s = hpmagic.create_study(source, {"math": math}, Options(max_evals=n, store=None, seed=seed))
+    s = hpmagic.create_study(source, {"math": math}, Options(max_evals=n, seed=seed))
     return s.run().wait(60)
 
 
@@ -137,7 +137,7 @@ def test_conditional_dims_of_removed_options_are_hidden():
 
 def test_refine_while_running_applies_to_the_trials_started_after():
     slow = "import time\ntime.sleep(0.02)\nx = tune.uniform(0, 10)\nx"
-    s = hpmagic.create_study(slow, {}, Options(max_evals=200, store=None, seed=0)).run()
+    s = hpmagic.create_study(slow, {}, Options(max_evals=200, seed=0)).run()
     try:
         # wait for some trials, then refine mid-run
         import time
@@ -191,9 +191,7 @@ def test_bad_refinements_change_nothing(ranges, message):
 
 
 def test_refinement_keeps_types_people_expect():
-    s = hpmagic.create_study(
-        "n = tune.quniform(10, 100, 10)\nd = tune.int(1, 9)\nn + d", {}, Options(store=None, seed=0)
-    )
+    s = hpmagic.create_study("n = tune.quniform(10, 100, 10)\nd = tune.int(1, 9)\nn + d", {}, Options(seed=0))
     s.refine(n=(20.0, 50.0), d=(2.0, 4.0))
     assert s.space == {"n": (20, 50, 10), "d": (2, 4)}
     assert all(isinstance(v, int) for v in s.space["n"] + s.space["d"])
@@ -223,7 +221,7 @@ def test_suggest_refinement_zooms_to_the_best_trials():
 
 def test_zoom_pads_and_respects_scales():
     s = hpmagic.create_study(
-        "a = tune.loguniform(1e-4, 1)\nb = tune.quniform(0, 1, 0.1)\na + b", {}, Options(store=None)
+        "a = tune.loguniform(1e-4, 1)\nb = tune.quniform(0, 1, 0.1)\na + b", {}, Options()
     )
     space = s.search_space
     ranges = zoom(space, [{"a": 1e-3, "b": 0.3}, {"a": 1e-2, "b": 0.5}], pad=0.1)
@@ -246,7 +244,7 @@ def test_run_takes_a_positive_count_and_one_run_at_a_time():
     s.run(np.int64(2)).wait(60)
     assert len(s.trials) == 5
     slow = hpmagic.create_study(
-        "import time\ntime.sleep(0.05)\nx = tune.uniform(0, 1)\nx", {}, Options(max_evals=100, store=None)
+        "import time\ntime.sleep(0.05)\nx = tune.uniform(0, 1)\nx", {}, Options(max_evals=100)
     ).run()
     try:
         with pytest.raises(RuntimeError, match="already running"):

@@ -94,7 +94,7 @@ def test_the_importance_panel_loads_no_sklearn():
         "from hpmagic.ui import plotdata, plots\n"
         "from hpmagic.search.importance import importance\n"
         "cell = 'x = tune.uniform(0, 1)\\nc = tune.choice([1, 2, 3])\\nx + c'\n"
-        "s = hpmagic.create_study(cell, {}, hpmagic.Options(max_evals=30, store=None, seed=0, algo='rand'))\n"
+        "s = hpmagic.create_study(cell, {}, hpmagic.Options(max_evals=30, seed=0, algo='rand'))\n"
         "s.run().wait()\n"
         "done = [t for t in s.trials if t.state == 'complete']\n"
         "shares = importance(s.search_space, [t.raw for t in done], [t.value for t in done])\n"

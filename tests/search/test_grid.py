@@ -14,7 +14,7 @@ from hpmagic.search import grid
 
 
 def space_of(cell: str) -> Space:
-    return create_study(cell, {}, Options(store=None)).search_space
+    return create_study(cell, {}, Options()).search_space
 
 
 def key(params: dict) -> tuple:
@@ -58,7 +58,7 @@ scale = tune.choice([True, False])
 def test_conditional_grid_enumerates_exactly_the_expected_set():
     s = space_of(CONDITIONAL)
     assert grid.size(s) == 2 * (5 + 3 + 1) * 2
-    study = create_study(CONDITIONAL, {}, Options(store=None, algo="grid"))
+    study = create_study(CONDITIONAL, {}, Options(algo="grid"))
     study.run().wait(timeout=120)
     assert study.n_target == 36 and study.end_reason == "completed"
     got = [t.params for t in study.trials]
@@ -84,7 +84,7 @@ def test_conditional_grid_enumerates_exactly_the_expected_set():
 def test_grid_order_is_deterministic():
     runs = []
     for seed in (1, 2):
-        study = create_study(CONDITIONAL, {}, Options(store=None, algo="grid", seed=seed, max_evals=10))
+        study = create_study(CONDITIONAL, {}, Options(algo="grid", seed=seed, max_evals=10))
         study.run().wait(timeout=60)
         runs.append([key(t.params) for t in study.trials])
     assert runs[0] == runs[1] and len(runs[0]) == 10
@@ -92,10 +92,10 @@ def test_grid_order_is_deterministic():
 
 def test_n_caps_the_grid_and_a_bigger_n_ends_when_it_is_exhausted():
     cell = "a = tune.int(1, 3)\nb = tune.choice(['x', 'y'])\na"
-    study = create_study(cell, {}, Options(store=None, algo="grid", max_evals=4))
+    study = create_study(cell, {}, Options(algo="grid", max_evals=4))
     study.run().wait(timeout=60)
     assert len(study.trials) == 4
-    study = create_study(cell, {}, Options(store=None, algo="grid", max_evals=50))
+    study = create_study(cell, {}, Options(algo="grid", max_evals=50))
     study.run().wait(timeout=60)
     assert len(study.trials) == 6 and study.end_reason == "completed"
     assert "all 6 grid points" in study.message
@@ -104,9 +104,9 @@ def test_n_caps_the_grid_and_a_bigger_n_ends_when_it_is_exhausted():
 
 def test_a_continued_grid_study_does_not_repeat_points():
     cell = "a = tune.int(1, 4)\nb = tune.uniform(0, 1)\na + b"
-    first = create_study(cell, {}, Options(store=None, algo="grid", max_evals=7))
+    first = create_study(cell, {}, Options(algo="grid", max_evals=7))
     first.run().wait(timeout=60)
-    again = Study(first.program, {}, Options(store=None, algo="grid"), history=first.trials)
+    again = Study(first.program, {}, Options(algo="grid"), history=first.trials)
     again.run().wait(timeout=60)
     assert again.n_target == 13  # the default -n is what is left of the grid
     params = [key(t.params) for t in again.trials]
@@ -121,7 +121,7 @@ def test_a_continued_grid_study_does_not_repeat_points():
 
 def test_refine_regrids_the_narrowed_space_without_repeats():
     cell = "a = tune.int(1, 6)\na"
-    study = create_study(cell, {}, Options(store=None, algo="grid", max_evals=3))
+    study = create_study(cell, {}, Options(algo="grid", max_evals=3))
     study.run().wait(timeout=60)
     study.refine(a=(2, 5))
     study.run().wait(timeout=60)
@@ -131,8 +131,8 @@ def test_refine_regrids_the_narrowed_space_without_repeats():
 def test_a_grid_over_the_limit_needs_n():
     cell = "a = tune.int(0, 999)\nb = tune.int(0, 999)\na + b"
     with pytest.raises(OptionsError, match=r"1,000,000 points.*-n"):
-        create_study(cell, {}, Options(store=None, algo="grid"))
-    study = create_study(cell, {}, Options(store=None, algo="grid", max_evals=3))
+        create_study(cell, {}, Options(algo="grid"))
+    study = create_study(cell, {}, Options(algo="grid", max_evals=3))
     study.run().wait(timeout=60)
     assert [t.params for t in study.trials] == [{"a": 0, "b": 0}, {"a": 0, "b": 1}, {"a": 0, "b": 2}]
 
@@ -144,14 +144,14 @@ def test_grid_with_pruning_early_stop_and_timeout():
         "    tune.report((a + (100 if b == 'bad' else 0)) * 1.0 + 5 - epoch, step=epoch)\n"
         "a + (100 if b == 'bad' else 0)"
     )
-    study = create_study(cell, {}, Options(store=None, algo="grid", prune="median"))
+    study = create_study(cell, {}, Options(algo="grid", prune="median"))
     study.run().wait(timeout=60)
     assert len(study.trials) == 20 and study.counts()["pruned"] > 0
     assert study.best_params == {"a": 0, "b": "ok"}
-    study = create_study(cell, {}, Options(store=None, algo="grid", early_stop=3))
+    study = create_study(cell, {}, Options(algo="grid", early_stop=3))
     study.run().wait(timeout=60)
     assert study.end_reason == "early-stop" and len(study.trials) == 4
     slow = "a = tune.int(0, 99999)\nsum(range(20000)) * 0 + a"
-    study = create_study(slow, {}, Options(store=None, algo="grid", timeout=0.5))
+    study = create_study(slow, {}, Options(algo="grid", timeout=0.5))
     study.run().wait(timeout=60)
     assert study.end_reason == "timeout" and 0 < len(study.trials) < 100000

@@ -13,7 +13,7 @@ from hpmagic.search.importance import MIN_TRIALS, ImportanceError, importance
 
 def test_a_driving_dimension_outranks_a_noise_one():
     cell = "x = tune.uniform(-2, 2)\nnoise = tune.uniform(0, 1)\nlr = tune.loguniform(1e-4, 1)\nx ** 2 + 0.01 * noise"
-    study = create_study(cell, {}, Options(store=None, max_evals=40, seed=0, algo="rand"))
+    study = create_study(cell, {}, Options(max_evals=40, seed=0, algo="rand"))
     study.run().wait(timeout=120)
     shares = study.importance()
     assert set(shares) == {"x", "noise", "lr"}
@@ -31,7 +31,7 @@ def test_choices_and_conditional_dimensions():
         "loss = 10.0 if model == 'none' else (1.0 if 'C' in model else 2.0 + 0.01 * model['depth'])\n"
         "loss + 0.001 * jitter"
     )
-    study = create_study(cell, {}, Options(store=None, max_evals=40, seed=1, algo="rand"))
+    study = create_study(cell, {}, Options(max_evals=40, seed=1, algo="rand"))
     study.run().wait(timeout=120)
     shares = study.importance()
     assert set(shares) == {"model", "C", "depth", "scale", "jitter"}
@@ -41,7 +41,7 @@ def test_choices_and_conditional_dimensions():
 
 
 def test_too_few_trials_is_a_clear_error():
-    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(store=None, max_evals=3))
+    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(max_evals=3))
     study.run().wait(timeout=60)
     with pytest.raises(ImportanceError, match=f"at least {MIN_TRIALS} complete trials; the study has 3"):
         study.importance()
@@ -54,7 +54,7 @@ def test_failed_and_pruned_trials_are_left_out():
         "for i in range(3):\n    tune.report(x + i, step=i)\n"
         "x"
     )
-    study = create_study(cell, {}, Options(store=None, max_evals=30, seed=3, algo="rand", prune="median"))
+    study = create_study(cell, {}, Options(max_evals=30, seed=3, algo="rand", prune="median"))
     study.run().wait(timeout=60)
     counts = study.counts()
     assert counts["failed"] > 0 and counts["complete"] >= MIN_TRIALS
@@ -64,7 +64,7 @@ def test_failed_and_pruned_trials_are_left_out():
 
 def test_a_flat_objective_gives_equal_shares():
     study = create_study(
-        "a = tune.uniform(0, 1)\nb = tune.choice([1, 2])\n0.5", {}, Options(store=None, max_evals=12, seed=0)
+        "a = tune.uniform(0, 1)\nb = tune.choice([1, 2])\n0.5", {}, Options(max_evals=12, seed=0)
     )
     study.run().wait(timeout=60)
     assert study.importance() == {"a": 0.5, "b": 0.5}
@@ -72,7 +72,7 @@ def test_a_flat_objective_gives_equal_shares():
 
 def test_fast_enough_for_a_dashboard_refresh():
     cell = "\n".join(f"x{i} = tune.uniform(0, 1)" for i in range(10)) + "\nx0"
-    space = create_study(cell, {}, Options(store=None)).search_space
+    space = create_study(cell, {}, Options()).search_space
     rng = np.random.default_rng(0)
     raws = [{f"x{i}": float(rng.random()) for i in range(10)} for _ in range(300)]
     values = [r["x0"] * 3 + r["x1"] for r in raws]

@@ -85,7 +85,7 @@ def test_the_start_is_a_latin_hypercube_then_the_model_takes_over():
 
 def test_same_seed_same_points():
     def run(seed: int) -> list[dict]:
-        study = create_study(MIXED, {}, Options(store=None, seed=seed, max_evals=25))
+        study = create_study(MIXED, {}, Options(seed=seed, max_evals=25))
         study.run().wait(60)
         return [t.params for t in sorted(study.trials, key=lambda t: t.number)]
 
@@ -145,7 +145,7 @@ def test_failed_trials_steer_the_search_away_from_where_trials_fail():
         "if x > 0.6:\n    raise ValueError('diverged')\n(x - 0.3) ** 2 + (y - 0.5) ** 2\n"
     )
     for seed in range(3):
-        study = create_study(cell, {}, Options(store=None, seed=seed, max_evals=60))
+        study = create_study(cell, {}, Options(seed=seed, max_evals=60))
         study.run().wait(60)
         later = sorted(study.trials, key=lambda t: t.number)[20:]
         assert len(later) == 40 and study.end_reason != "error"
@@ -158,7 +158,7 @@ def _imports_hyperopt(cell: str, algo: str = "tpe") -> bool:
     """Whether a fresh process running ``cell`` as a study ends up importing hyperopt."""
     code = (
         "from hpmagic import Options, create_study\n"
-        f"s = create_study({cell!r}, {{}}, Options(store=None, seed=1, max_evals=12, algo={algo!r}))\n"
+        f"s = create_study({cell!r}, {{}}, Options(seed=1, max_evals=12, algo={algo!r}))\n"
         "s.run().wait(120)\nassert len(s.trials) >= 10 and s.end_reason != 'error', s.message\n"
     )
     return "hyperopt" in modules_loaded(code, ("hyperopt",))

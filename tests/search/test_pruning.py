@@ -103,7 +103,7 @@ def test_make_pruner():
 @pytest.mark.parametrize("rule", ["median", "halving"])
 def test_a_study_prunes_hopeless_trials_and_still_finds_the_best(rule):
     # random search keeps proposing hopeless configs (TPE soon stops), so pruning has work to do
-    study = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=40, seed=5, prune=rule, algo="rand"))
+    study = create_study(EPOCH_CELL, {}, Options(max_evals=40, seed=5, prune=rule, algo="rand"))
     assert study.pruner is not None
     study.run().wait(timeout=120)
     assert not study.running and study.end_reason == "completed", study.message
@@ -122,7 +122,7 @@ def test_a_study_prunes_hopeless_trials_and_still_finds_the_best(rule):
 
 def test_maximising_prunes_the_low_scores():
     cell = EPOCH_CELL.replace("loss = (", "loss = -(").replace("\nloss\n", '\n{"score": loss}\n')
-    study = create_study(cell, {}, Options(store=None, max_evals=30, seed=2, prune="median", algo="rand"))
+    study = create_study(cell, {}, Options(max_evals=30, seed=2, prune="median", algo="rand"))
     study.run().wait(timeout=120)
     assert study.direction == "maximize"
     late_hopeless = [t for t in study.trials[10:] if t.params["good"] is False]
@@ -131,7 +131,7 @@ def test_maximising_prunes_the_low_scores():
 
 
 def test_no_pruning_without_the_option():
-    study = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=12, seed=5))
+    study = create_study(EPOCH_CELL, {}, Options(max_evals=12, seed=5))
     assert study.pruner is None
     study.run().wait(timeout=120)
     assert study.counts()["pruned"] == 0
@@ -139,7 +139,7 @@ def test_no_pruning_without_the_option():
 
 
 def test_pruned_trials_are_told_to_tpe_as_at_least_the_worst_complete_loss():
-    study = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=25, seed=5, prune="median"))
+    study = create_study(EPOCH_CELL, {}, Options(max_evals=25, seed=5, prune="median"))
     study.run().wait(timeout=120)
     counts = study.counts()
     assert counts["pruned"] > 0
@@ -161,7 +161,7 @@ def test_policy_none_keeps_pruned_trials_away_from_tpe():
     study = create_study(
         EPOCH_CELL,
         {},
-        Options(store=None, max_evals=25, seed=5, prune="median"),
+        Options(max_evals=25, seed=5, prune="median"),
         search_settings=SearchSettings(pruned="none"),
     )
     study.run().wait(timeout=120)
@@ -169,29 +169,23 @@ def test_policy_none_keeps_pruned_trials_away_from_tpe():
 
 
 def test_early_stop_and_timeout_still_end_a_pruned_run():
-    study = create_study(
-        EPOCH_CELL, {}, Options(store=None, max_evals=500, seed=1, prune="median", early_stop=8)
-    )
+    study = create_study(EPOCH_CELL, {}, Options(max_evals=500, seed=1, prune="median", early_stop=8))
     study.run().wait(timeout=120)
     assert study.end_reason == "early-stop" and len(study.trials) < 500
     slow = EPOCH_CELL.replace(
         "tune.report(loss, step=epoch)", "tune.report(loss, step=epoch); sum(range(20000))"
     )
-    study = create_study(
-        slow, {}, Options(store=None, max_evals=100000, seed=1, prune="halving", timeout=1.0)
-    )
+    study = create_study(slow, {}, Options(max_evals=100000, seed=1, prune="halving", timeout=1.0))
     study.run().wait(timeout=60)
     assert study.end_reason == "timeout" and study.counts()["pruned"] > 0
 
 
 def test_a_continued_study_prunes_against_earlier_reports():
-    first = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=10, seed=3))
+    first = create_study(EPOCH_CELL, {}, Options(max_evals=10, seed=3))
     first.run().wait(timeout=120)
     from hpmagic.run.study import Study
 
-    again = Study(
-        first.program, {}, Options(store=None, max_evals=6, seed=4, prune="median"), history=first.trials
-    )
+    again = Study(first.program, {}, Options(max_evals=6, seed=4, prune="median"), history=first.trials)
     assert len(again.pruner._by_trial) == 10
     again.run().wait(timeout=120)
     new = [t for t in again.trials if t.number >= 10]
@@ -201,12 +195,12 @@ def test_a_continued_study_prunes_against_earlier_reports():
 
 
 def test_a_warm_start_tells_pruned_trials_too():
-    first = create_study(EPOCH_CELL, {}, Options(store=None, max_evals=20, seed=5, prune="median"))
+    first = create_study(EPOCH_CELL, {}, Options(max_evals=20, seed=5, prune="median"))
     first.run().wait(timeout=120)
     counts = first.counts()
     from hpmagic.run.study import Study
 
-    again = Study(first.program, {}, Options(store=None, max_evals=1, seed=6), history=first.trials)
+    again = Study(first.program, {}, Options(max_evals=1, seed=6), history=first.trials)
     assert again._search_for_ask().n_told == counts["complete"] + counts["pruned"]
     trials = [
         SimpleNamespace(state="complete", value=0.3),

@@ -118,13 +118,15 @@ def test_changed_space_reuses_only_fitting_trials(tmp_path):
 
 def test_store_none_keeps_memory_only(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    create_study(CELL, {}, Options(store=None, algo="rand")).run(2).wait()
+    create_study(CELL, {}, Options(algo="rand")).run(2).wait()
     assert not (tmp_path / ".hpmagic").exists()
 
 
-def test_default_store_is_in_the_working_directory(tmp_path, monkeypatch):
+def test_the_magics_default_store_is_in_the_working_directory(tmp_path, monkeypatch):
+    from hpmagic.core.options import DEFAULT_STORE
+
     monkeypatch.chdir(tmp_path)
-    create_study(CELL, {}, Options(algo="rand")).run(1).wait()
+    create_study(CELL, {}, Options(algo="rand", store=DEFAULT_STORE)).run(1).wait()
     assert (tmp_path / ".hpmagic" / "studies.db").exists()
 
 

@@ -12,7 +12,7 @@ CELL = "x = tune.uniform(0, 1)\nlr = tune.loguniform(1e-4, 1e-1)\nm = tune.choic
 
 
 def _study(n: int = 20) -> hpmagic.Study:
-    return hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=n, seed=0, store=None))
+    return hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=n, seed=0))
 
 
 def test_throttle_coalesces_bursts_and_keeps_the_last():

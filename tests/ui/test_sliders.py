@@ -21,7 +21,7 @@ d = tune.logint(1, 1000)
 
 @pytest.fixture()
 def panel():
-    s = hpmagic.create_study(CELL, {"math": math}, Options(max_evals=20, store=None, seed=3))
+    s = hpmagic.create_study(CELL, {"math": math}, Options(max_evals=20, seed=3))
     s.run().wait(60)
     c = SpaceControls(s, live=False)
     yield c

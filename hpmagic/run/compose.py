@@ -1,0 +1,69 @@
+"""Wiring: which store a study writes to and what it continues from, in one place.
+
+The store knows records, the study knows its run; neither builds the other.
+:func:`create_study` parses the cell, asks the store for the earlier trials of a
+study of that name, builds the :class:`~hpmagic.run.study.Study` with them and
+subscribes the store's writer. Views are not wired here: a view is made when a
+study is first displayed (see :mod:`hpmagic.ui.display`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.options import Options
+from ..core.program import parse
+from ..core.space import Space
+from ..search.searcher import SearchSettings
+from ..storage.store import StoreObserver, continued
+from .study import Study
+
+
+def create_study(
+    source: str,
+    namespace: dict[str, Any] | None = None,
+    options: Options | None = None,
+    *,
+    first_line: int = 1,
+    search_settings: SearchSettings | None = None,
+) -> Study:
+    """Parse a cell and build its study (nothing runs until ``run``).
+
+    Kept in memory unless ``options.store`` names a SQLite file; with a file, a study
+    of a known name continues from its stored trials and each new trial is saved.
+    """
+    options = (options or Options()).check()
+    program = parse(source, first_line=first_line)
+    namespace = namespace if namespace is not None else {}
+    if options.store is None:
+        study = Study(program, namespace, options)
+    else:
+        study = open_study(program, namespace, options)
+    if search_settings is not None:
+        study.search_settings = search_settings
+    # workers start now, so a namespace that cannot reach them is an error before any trial
+    study._executor_started()
+    return study
+
+
+def open_study(program: Any, namespace: dict[str, Any], options: Options) -> Study:
+    """The study of a cell in the store ``options.store``, continued when its name is known there."""
+    assert options.store is not None
+    name = options.name or program.default_name()
+    space = Space.build(program, dict(namespace))
+    found = continued(options.store, name, space)
+    study = Study(
+        program,
+        namespace,
+        options,
+        space=space,
+        history=found.history,
+        first_number=found.first_number,
+        stored_direction=found.direction,
+    )
+    study.notes.extend(found.notes)
+    if found.store is not None:
+        observer = StoreObserver(found.store, cell_space=space)
+        observer.save(study)
+        study.subscribe(observer)
+    return study

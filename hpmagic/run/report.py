@@ -1,0 +1,172 @@
+"""A study as text and as static HTML: what shows where widgets cannot render.
+
+The summary a terminal prints, the text of a saved notebook and the HTML kept in
+it once a run ended are made here, from the study's public reading methods, so
+the study can show itself without any view. User text is escaped in HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import time
+from typing import Any
+
+from ..core.trials import COMPLETE, FAILED, PRUNED, Trial
+
+ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
+OUTPUT_CHARS = 64 * 1024  # of a trial's printed output (and of its error) shown: the tail
+NOTES_SHOWN = 200  # the study's latest notes shown
+NOTE_CHARS = 1000  # of one note
+PARAM_CHARS = 300  # of a trial's params in the table, and of a value shown as best
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.6g}"
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as people read it (floats short, strings quoted, long ones cut)."""
+    if isinstance(value, str):
+        return shorten(repr(value), PARAM_CHARS)
+    if isinstance(value, float):
+        return _fmt(value)
+    return shorten(str(value), PARAM_CHARS)
+
+
+def format_params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m{sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    return shorten(" ".join((text or "")[: limit * 4].split()), limit)
+
+
+def tail(text: str, limit: int = OUTPUT_CHARS) -> str:
+    """The last ``limit`` characters of ``text``, after a line saying how much was cut.
+
+    A trial that prints megabytes must not send megabytes to the page on each click.
+    """
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    return f"[… first {cut} characters cut; the last {limit} shown]\n" + text[cut:]
+
+
+def shown_notes(notes: list[str], limit: int = NOTES_SHOWN) -> list[str]:
+    """The latest ``limit`` notes, each shortened, after a line counting the ones left out."""
+    out = [shorten(note, NOTE_CHARS) for note in notes[-limit:]]
+    if len(notes) > limit:
+        out.insert(0, f"({len(notes) - limit} earlier notes not shown)")
+    return out
+
+
+def progress_line(study: Any, counts: dict[str, int] | None = None) -> str:
+    """``12/50 trials · 2 failed · 1 pruned · 14.2s elapsed · ~40s left`` for this run."""
+    counts = counts if counts is not None else study.counts()
+    ran, target = study.n_ended_this_run, study.n_target
+    parts = [f"{ran}/{target} trials" if target else f"{sum(counts.values())} trials"]
+    parts.append(f"{counts.get(FAILED, 0)} failed")
+    parts.append(f"{counts.get(PRUNED, 0)} pruned")
+    earlier = study.n_before_run
+    if earlier:
+        parts.append(f"+{earlier} earlier")
+    if study.run_started_at is not None:
+        end = study.run_ended_at or time.time()
+        elapsed = max(0.0, end - study.run_started_at)
+        parts.append(f"{format_duration(elapsed)} elapsed")
+        if study.running and 0 < ran < target:
+            parts.append(f"~{format_duration(elapsed / ran * (target - ran))} left")
+    return " · ".join(parts)
+
+
+def state_line(study: Any, stopping: bool = False) -> str:
+    if study.running:
+        return "stopping: running trials finish…" if stopping else "running"
+    return study.message or study.end_reason or "not started"
+
+
+def _notes_html(study: Any) -> str:
+    """The study's lasting notes (continued, space changed, no longer saved), escaped."""
+    return "".join(
+        f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>"
+        for note in shown_notes(study.notes)
+    )
+
+
+def _trial_line(trial: Trial, best: Trial | None) -> str:
+    mark = "★" if best is not None and trial is best else {FAILED: "✗", PRUNED: "✂"}.get(trial.state, " ")
+    value = _fmt(trial.value) if trial.state != FAILED else "–"
+    head = f"{mark} #{trial.number:<4} {trial.state:<8} {value:>11} {format_duration(trial.duration):>7}  "
+    if trial.state == FAILED:
+        return head + _one_line(trial.error, ERROR_CHARS)
+    return head + shorten(format_params(trial.params), PARAM_CHARS)
+
+
+def text_summary(study: Any, recent: int = 8) -> str:
+    """Several lines of plain text: where the run is, the best config, the last trials."""
+    trials = study.trials
+    counts = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
+    for t in trials:
+        counts[t.state] = counts.get(t.state, 0) + 1
+    lines = [f"hpmagic study '{study.name}' ({study.direction}) — {state_line(study)}"]
+    lines.extend(f"  note: {note}" for note in shown_notes(study.notes))
+    lines.append("  " + progress_line(study, counts))
+    best = study.best_trial
+    if best is None:
+        lines.append("  no complete trial yet")
+    else:
+        lines.append(f"  best value {_fmt(best.value)} (trial {best.number}):")
+        lines.extend(f"    {k} = {format_value(v)}" for k, v in best.params.items())
+    if trials:
+        lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
+        lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
+    return "\n".join(lines)
+
+
+def static_html(study: Any, convergence: bytes | None = None) -> str:
+    """The final results as plain HTML (escaped), for notebooks saved without widget state."""
+    e = html.escape
+    best = study.best_trial
+    counts = study.counts()
+    rows = "".join(
+        f"<tr><td style='padding:1px 8px 1px 0'><code>{e(str(k))}</code></td>"
+        f"<td style='padding:1px 0'><code>{e(format_value(v))}</code></td></tr>"
+        for k, v in (best.params.items() if best else [])
+    )
+    best_html = (
+        f"<div>best value <b>{e(_fmt(best.value))}</b> (trial {best.number})</div>"
+        f"<table style='border-collapse:collapse;margin:2px 0 6px 0'>{rows}</table>"
+        if best
+        else "<div>no complete trial yet</div>"
+    )
+    img = (
+        f"<img alt='convergence' src='data:image/png;base64,{base64.b64encode(convergence).decode()}'/>"
+        if convergence
+        else ""
+    )
+    return (
+        "<div class='hpmagic-summary' style='font-family:sans-serif;font-size:13px'>"
+        f"<div><b>hpmagic study {e(study.name)}</b> ({e(study.direction)}) — {e(state_line(study))}</div>"
+        f"{_notes_html(study)}"
+        f"<div style='color:#555'>{e(progress_line(study, counts))}; "
+        f"{counts[COMPLETE]} complete in all</div>"
+        f"{best_html}{img}</div>"
+    )
