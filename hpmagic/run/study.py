@@ -655,6 +655,10 @@ def create_study(
         study = open_study(program, namespace, options)
     if search_settings is not None:
         study.search_settings = search_settings
+    if options.mlflow is not None:  # every ended trial also goes to MLflow, from a thread of its own
+        from ..integrations.mlflow import track
+
+        track(study, options.mlflow or None)
     # workers start now, so a namespace that cannot reach them is an error before any trial
     study._executor_started()
     return study
