@@ -47,7 +47,11 @@ MAX_TAG, MAX_PARAM = 8000, 6000
 STATUS = {"complete": "FINISHED", "failed": "FAILED", "pruned": "KILLED"}
 ROLE, STUDY_TAG, STORE_TAG = "hpmagic.role", "hpmagic.study", "hpmagic.store"
 
-_LOGGERS: weakref.WeakKeyDictionary[Any, MlflowLogger] = weakref.WeakKeyDictionary()
+#: seconds the logging thread stays with nothing to write before it ends (the next trial starts another)
+IDLE_S = 5.0
+
+#: the live loggers (a study's observers keep them; a closed study's go with it)
+_LOGGERS: weakref.WeakSet[MlflowLogger] = weakref.WeakSet()
 
 
 def available() -> bool:
@@ -69,15 +73,14 @@ def track(study: Any, experiment: str | None = None) -> MlflowLogger:
     logger = MlflowLogger(
         study, experiment or study.name, os.path.abspath(store) if store is not None else None
     )
-    _LOGGERS[study] = logger
+    _LOGGERS.add(logger)
     study.subscribe(logger)
     return logger
 
 
 def flush(study: Any, timeout: float | None = None) -> bool:
     """Wait until everything ``study`` handed to MLflow so far is written; False on timeout."""
-    logger = _LOGGERS.get(study)
-    return True if logger is None else logger.flush(timeout)
+    return all(logger.flush(timeout) for logger in list(_LOGGERS) if logger.study is study)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -115,8 +118,8 @@ class MlflowLogger:
         self._values: list[Any] = []  # the parent's objective history, written in one batch
         self._client: Any = None
         self._experiment_id: str | None = None
-        self._thread = threading.Thread(target=self._work, name=f"hpmagic:mlflow:{study.name}", daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None  # runs while there is something to write
 
     # -- study events (run thread: never waits) ------------------------------------
     def run_started(self, study: Any) -> None:
@@ -134,6 +137,12 @@ class MlflowLogger:
     def _put(self, item: tuple[str, Any]) -> None:
         try:
             self._queue.put_nowait(item)
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._work, name=f"hpmagic:mlflow:{self.study.name}", daemon=True
+                    )
+                    self._thread.start()
         except queue.Full:
             self.dropped += 1
             number = getattr(item[1], "number", None)
@@ -160,7 +169,14 @@ class MlflowLogger:
         with context.capture(self.study.log):  # MLflow's own messages go to the study's log
             busy = 0.0
             while True:
-                items = [self._queue.get()]
+                try:
+                    items = [self._queue.get(timeout=IDLE_S)]
+                except queue.Empty:
+                    with self._lock:  # ends unless _put just added an item
+                        if self._queue.empty():
+                            self._thread = None
+                            return
+                    continue
                 wait = self._resume_at - time.monotonic()
                 if wait > 0 and not self._hurry.is_set():
                     self._hurry.wait(wait)
@@ -300,5 +316,5 @@ class MlflowLogger:
 def _flush_at_exit() -> None:
     """Trials still queued when the interpreter ends are written (for a bounded time)."""
     deadline = time.monotonic() + FLUSH_AT_EXIT_S
-    for logger in list(_LOGGERS.values()):
+    for logger in list(_LOGGERS):
         logger.flush(max(0.0, deadline - time.monotonic()))

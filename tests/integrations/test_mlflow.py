@@ -123,7 +123,7 @@ def test_the_parent_run_keeps_best_params_and_the_exported_study(tracking, tmp_p
 def test_a_continued_study_appends_to_its_parent_run(tracking, tmp_path):
     options = Options(seed=7, algo="rand", store=str(tmp_path / "s.db"), name="again", mlflow="exp-resume")
     first = run(create_study(CELL, {}, options), 4)
-    parent_id = hp_mlflow._LOGGERS[first].parent_id
+    (parent_id,) = [logger.parent_id for logger in hp_mlflow._LOGGERS if logger.study is first]
     second = create_study(CELL, {}, options)
     assert len(second.trials) == 4  # continued from the store
     run(second, 3)
@@ -209,3 +209,25 @@ def test_the_option_takes_an_experiment_name_or_nothing():
     assert Options(mlflow="exp").check().mlflow == "exp"
     with pytest.raises(OptionsError, match="--mlflow takes an experiment name"):
         Options(mlflow=3).check()  # type: ignore[arg-type]
+
+
+def test_the_logging_thread_ends_when_idle_and_a_later_run_starts_another(tracking, monkeypatch):
+    import threading
+    import time
+
+    monkeypatch.setattr(hp_mlflow, "IDLE_S", 0.1)
+    study = create_study(
+        "x = tune.uniform(0, 1)\nx", {}, Options(seed=4, store=None, name="idle", mlflow="exp-idle")
+    )
+
+    def logging_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "hpmagic:mlflow:idle"]
+
+    for n in (2, 3):
+        run(study, n)
+        deadline = time.monotonic() + 30
+        while logging_threads() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not logging_threads(), "the idle logging thread did not end"
+    _, children = runs_of(tracking, "exp-idle")
+    assert len(children) == 5
