@@ -231,3 +231,26 @@ def test_the_logging_thread_ends_when_idle_and_a_later_run_starts_another(tracki
         assert not logging_threads(), "the idle logging thread did not end"
     _, children = runs_of(tracking, "exp-idle")
     assert len(children) == 5
+
+
+def test_a_dask_study_is_logged_by_the_process_that_runs_the_search(tracking):
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        options = Options(
+            seed=6, store=None, name="on-dask", mlflow="exp-dask", dask=cluster.scheduler_address
+        )
+        study = create_study(CELL, {}, options)
+        try:
+            run(study, 4)
+        finally:
+            study.close()
+    _, children = runs_of(tracking, "exp-dask")
+    assert sorted(int(r.data.tags["hpmagic.trial"]) for r in children) == [t.number for t in study.trials]
+    assert sorted(r.data.tags["hpmagic.state"] for r in children) == sorted(t.state for t in study.trials)
+    by_number = {int(r.data.tags["hpmagic.trial"]): r for r in children}
+    for trial in study.trials:
+        history = tracking.get_metric_history(by_number[trial.number].info.run_id, "report")
+        assert sorted((m.step, m.value) for m in history) == list(trial.reports)
