@@ -3,7 +3,7 @@
 :class:`MlflowLogger` is an observer of the study (``study.subscribe``): the run
 thread only puts the ended trial on a bounded queue, one logging thread of its own
 writes to MLflow. While the study runs, that thread takes at most :data:`DUTY` of
-the wall time (the search keeps its pace; MLflow's store costs milliseconds a
+the wall time (the search keeps its pace; MLflow's store takes tens of milliseconds a
 trial); the backlog is written as soon as the run ends. A full queue drops
 trials with a note; a failing tracking store stops the logging with a note: never
 a failed trial, never a stopped search. The kernel logs, so ``--parallel`` and
