@@ -254,3 +254,21 @@ def test_a_dask_study_is_logged_by_the_process_that_runs_the_search(tracking):
     for trial in study.trials:
         history = tracking.get_metric_history(by_number[trial.number].info.run_id, "report")
         assert sorted((m.step, m.value) for m in history) == list(trial.reports)
+
+
+def test_a_pruned_trial_is_a_killed_run_with_the_reports_it_made(tracking):
+    cell = "x = tune.uniform(0, 1)\nfor step in range(4):\n    tune.report(x + step, step=step)\nx"
+    study = create_study(
+        cell, {}, Options(seed=0, algo="rand", store=None, prune="median", mlflow="exp-prune")
+    )
+    run(study, 16)
+    pruned = [t for t in study.trials if t.state == "pruned"]
+    assert pruned, "the seed must prune some trials"
+    _, children = runs_of(tracking, "exp-prune")
+    by_number = {int(r.data.tags["hpmagic.trial"]): r for r in children}
+    for trial in pruned:
+        child = by_number[trial.number]
+        assert child.info.status == "KILLED" and child.data.tags["hpmagic.state"] == "pruned"
+        history = tracking.get_metric_history(child.info.run_id, "report")
+        assert sorted((m.step, m.value) for m in history) == list(trial.reports)
+        assert len(trial.reports) < 4
