@@ -77,6 +77,14 @@ class TuneMagics(Magics):
         default="none",
         help="stop unpromising trials from their tune.report values: none, median or halving",
     )
+    @argument(
+        "--mlflow",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="EXPERIMENT",
+        help="log the study and its trials to MLflow, in EXPERIMENT (default: the study's name)",
+    )
     @argument("--wait", action="store_true", help="block the cell until the run ends (also: HPMAGIC_WAIT=1)")
     @argument("-o", "--out", default=None, help="also bind the study to VAR in the user namespace")
     @cell_magic
@@ -187,6 +195,7 @@ def options_from_args(args: Any) -> Options:
             prune=args.prune,
             wait=args.wait,
             out=args.out,
+            mlflow=args.mlflow,
         ).check()
     except OptionsError as exc:
         raise UsageError(f"%%tune: {exc}") from None

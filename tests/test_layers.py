@@ -16,10 +16,10 @@ from .fresh_process import modules_loaded
 PACKAGE = Path(__file__).resolve().parent.parent / "hpmagic"
 
 #: bottom → top; a module may import its own layer or those below it
-LAYERS = ["core", "search", "storage", "run", "ui", "top", "facade"]
+LAYERS = ["core", "search", "storage", "integrations", "run", "ui", "top", "facade"]
 TOP_MODULES = {"hpmagic.magic", "hpmagic.__main__"}
 #: the layers that never load IPython, ipywidgets or matplotlib, not even in a function
-HEADLESS = {"core", "search", "storage", "run"}
+HEADLESS = {"core", "search", "storage", "integrations", "run"}
 FRONTEND = {"IPython", "ipywidgets", "ipykernel", "matplotlib"}
 
 

@@ -45,6 +45,7 @@ class Options:
     prune: str = "none"
     wait: bool = False
     out: str | None = None
+    mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -76,6 +77,10 @@ class Options:
             raise OptionsError(f"--prune must be one of {', '.join(PRUNERS)}, got {self.prune!r}")
         if self.out is not None and (not self.out.isidentifier() or keyword.iskeyword(self.out)):
             raise OptionsError(f"-o/--out must be a Python name, got {self.out!r}")
+        if self.mlflow is True:
+            self.mlflow = ""
+        if self.mlflow is not None and not isinstance(self.mlflow, str):
+            raise OptionsError(f"--mlflow takes an experiment name, got {self.mlflow!r}")
         return self
 
     def to_json(self) -> dict[str, Any]:

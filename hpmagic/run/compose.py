@@ -14,6 +14,7 @@ from typing import Any
 from ..core.options import Options
 from ..core.program import parse
 from ..core.space import Space
+from ..integrations import mlflow
 from ..search.searcher import SearchSettings
 from ..storage.store import StoreObserver, continued
 from .study import Study
@@ -35,12 +36,16 @@ def create_study(
     options = (options or Options()).check()
     program = parse(source, first_line=first_line)
     namespace = namespace if namespace is not None else {}
+    if options.mlflow is not None:
+        mlflow.require()  # before anything is written to the store
     if options.store is None:
         study = Study(program, namespace, options)
     else:
         study = open_study(program, namespace, options)
     if search_settings is not None:
         study.search_settings = search_settings
+    if options.mlflow is not None:  # every ended trial also goes to MLflow, from a thread of its own
+        mlflow.track(study, options.mlflow or None)
     # workers start now, so a namespace that cannot reach them is an error before any trial
     study._executor_started()
     return study

@@ -1,0 +1,1 @@
+"""Where studies go besides the store: tracking servers people already use."""
