@@ -45,7 +45,7 @@ def make_study(n: int):
         raw["lr"] = float(np.exp(rng.uniform(np.log(1e-4), np.log(1e-1))))
         raw["m"] = int(rng.integers(3))
         failed = i % 17 == 3
-        study._trials.append(
+        study._ledger.add(
             Trial(
                 number=i,
                 params=space.user_params(raw),
@@ -57,19 +57,17 @@ def make_study(n: int):
                 output=f"trial {i}\n",
             )
         )
-        if not failed:
-            study._update_best(study._trials[-1])
     return study
 
 
 def add_one(study) -> None:
     from hpmagic.run.study import Trial
 
-    last = study._trials[-1]
+    last = study._ledger.trials[-1]
     t = Trial(
         number=last.number + 1, params=last.params, value=1.0, state="complete", duration=0.01, raw=last.raw
     )
-    study._trials.append(t)
+    study._ledger.add(t)
 
 
 def bench_refresh(rounds: int = 15) -> None:

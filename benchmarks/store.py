@@ -42,7 +42,7 @@ def run_study(n: int, algo: str, store: str | None) -> tuple[float, float]:
     """Wall time of an n-trial study, and the time spent in the store observer."""
     study = create_study(CELL, {}, Options(store=store, algo=algo, seed=0, name="bench"))
     spent = [0.0]
-    for observer in list(study._observers):
+    for observer in list(study.observers):
         if isinstance(observer, StoreObserver):
             inner = observer.trial_ended
 
@@ -110,7 +110,7 @@ def resume(n: int, tmp: str) -> dict[str, float]:
     study = create_study(CELL, {}, Options(store=path, name="big", algo="tpe", seed=0))
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    search = study._search_for_ask()
+    search = study._searcher()
     build_s = time.perf_counter() - t0
     assert len(study.trials) == n and search.n_told == n
     return {"write_s": write_s, "load_s": load_s, "build_s": build_s, "bytes": size}

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..core import context
 from ..core.options import OptionsError
+from ..core.text import shorten
 
 MISSING = "--mlflow needs MLflow, which is not installed: pip install hpmagic[mlflow]"
 #: trials waiting to be logged; past that they are dropped (with a note)
@@ -88,13 +89,9 @@ def flush(study: Any, timeout: float | None = None) -> bool:
     return all(logger.flush(timeout) for logger in list(_LOGGERS) if logger.study is study)
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
-    return _shorten(text.splitlines()[0] if text else type(exc).__name__, 200)
+    return shorten(text.splitlines()[0] if text else type(exc).__name__, 200)
 
 
 def _key(label: str) -> str:
@@ -277,7 +274,7 @@ class MlflowLogger:
             "hpmagic.state": str(trial.state),
         }
         if trial.error:
-            tags["hpmagic.error"] = _shorten(trial.error, MAX_TAG)
+            tags["hpmagic.error"] = shorten(trial.error, MAX_TAG)
         run = client.create_run(
             self._experiment_id, start_time=_ms(trial.started), tags=tags, run_name=f"trial {trial.number}"
         )
@@ -287,7 +284,7 @@ class MlflowLogger:
         if trial.finite_value is not None:
             metrics.append(Metric("value", trial.finite_value, end, 0))
         metrics += [Metric("report", value, end, step) for step, value in trial.reports]
-        params = [Param(_key(k), _shorten(str(v), MAX_PARAM)) for k, v in trial.params.items()]
+        params = [Param(_key(k), shorten(str(v), MAX_PARAM)) for k, v in trial.params.items()]
         client.log_batch(run_id, metrics=metrics, params=params)
         if trial.error:
             client.log_text(run_id, trial.error, "error.txt")

@@ -12,6 +12,7 @@ import html
 import time
 from typing import Any
 
+from ..core.text import shorten
 from ..core.trials import COMPLETE, FAILED, PRUNED, Trial
 
 ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
@@ -19,11 +20,6 @@ OUTPUT_CHARS = 64 * 1024  # of a trial's printed output (and of its error) shown
 NOTES_SHOWN = 200  # the study's latest notes shown
 NOTE_CHARS = 1000  # of one note
 PARAM_CHARS = 300  # of a trial's params in the table, and of a value shown as best
-
-
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, an ellipsis marking a cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fmt(value: float | None) -> str:
@@ -170,3 +166,21 @@ def static_html(study: Any, convergence: bytes | None = None) -> str:
         f"{counts[COMPLETE]} complete in all</div>"
         f"{best_html}{img}</div>"
     )
+
+
+def summary_line(study: Any) -> str:
+    """One line: where the run is and what is best so far (``repr``, ``%tune_status``)."""
+    counts = study.counts()
+    parts = [f"study '{study.name}'"]
+    if study.running:
+        parts.append(f"running: {study.n_started}/{study.n_target} started")
+    elif study.end_reason:
+        parts.append(study.message or study.end_reason)
+    parts.append(
+        f"{sum(counts.values())} trials ({counts[COMPLETE]} complete, {counts[FAILED]} failed, "
+        f"{counts[PRUNED]} pruned)"
+    )
+    if study.best_trial is not None:
+        parts.append(f"best {study.best_value:.6g} at {study.best_params}")
+    parts.extend(study.notes)
+    return "; ".join(parts)

@@ -99,6 +99,14 @@ def point_key(raw: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, float(f"{v:.12g}") if isinstance(v, float) else v) for k, v in raw.items()))
 
 
+def check_size(space: Space, what: str, advice: str, error: type[Exception] = ValueError) -> int:
+    """The grid's size; ``error`` (one line: ``what`` has N points, ``advice``) past :data:`MAX_GRID`."""
+    n = size(space)
+    if n > MAX_GRID:
+        raise error(f"{what}: the grid has {n:,} points, more than {MAX_GRID:,}; {advice}")
+    return n
+
+
 def remaining(space: Space, tried: Iterable[dict[str, Any]]) -> int:
     """Points of the grid not in ``tried`` (walks the grid: call it only on grids of sane size)."""
     done = {point_key(raw) for raw in tried}

@@ -112,3 +112,24 @@ def export(study: Any, path: str) -> str:
         {"seed": study.seed, "algo": study.options.algo},
     )
     return write(data, path)
+
+
+def dataframe(trials: list[Any]) -> Any:
+    """The trials as a pandas DataFrame, one column per parameter (``params_<label>``)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("to_dataframe() needs pandas: pip install pandas") from None
+    columns = ["number", "value", "state", "duration", "error"]
+    rows = []
+    for t in trials:
+        row = {
+            "number": t.number,
+            "value": t.value,
+            "state": t.state,
+            "duration": t.duration,
+            "error": t.error,
+        }
+        row.update({f"params_{k}": v for k, v in t.params.items()})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else columns)

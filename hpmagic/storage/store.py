@@ -544,6 +544,12 @@ class StoreObserver:
     def run_ended(self, study: Any) -> None:
         self.save(study)
 
+    def study_closed(self, study: Any) -> None:
+        """The study is done with (its cell was run again, or ``close()``): let the file go."""
+        with self._lock:
+            self.saving = False
+            self.store.close()
+
     def _guard(self, study: Any, write: Callable[[], Any]) -> None:
         with self._lock:
             if not self.saving:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.text import shorten
+
 COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
 
 #: scatter points drawn per plot at most; the best-so-far line is always exact
@@ -188,11 +190,6 @@ class DimensionData:
     best_y: float | None
     bounds: tuple[float, float] | None  # the current range, when the dimension has one
     n: int
-
-
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, an ellipsis marking a cut (labels, options, errors)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def option_label(option: Any, limit: int = 24) -> str:

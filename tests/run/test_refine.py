@@ -68,7 +68,7 @@ def test_warm_start_uses_only_the_trials_inside():
     inside = [t.number for t in s.trials if s.is_inside(t) and t.state == "complete"]
     outside = [t.number for t in s.trials if not s.is_inside(t)]
     assert inside and outside
-    search = s._search_for_ask()
+    search = s._searcher()
     assert sorted(search.numbers) == sorted(inside)
 
 
@@ -78,7 +78,7 @@ def test_choice_narrowing_remaps_option_indices():
     space = s.search_space
     kind = space.by_key["kind"]
     assert kind.allowed == [1, 2]
-    search = s._search_for_ask()
+    search = s._searcher()
     # a kept trial with option "c" (original index 2) is shown to hyperopt as position 1
     c_trials = [t for t in s.trials if t.params["kind"] == "c"]
     assert c_trials
@@ -182,12 +182,12 @@ BAD = [
 def test_bad_refinements_change_nothing(ranges, message):
     s = study(n=12)
     space_before, json_before = s.space, s.search_space.to_json()
-    search_before = s._search_for_ask()
+    search_before = s._searcher()
     with pytest.raises(SpaceError) as info:
         s.refine(**ranges)
     assert message in str(info.value)
     assert s.space == space_before and s.search_space.to_json() == json_before
-    assert s._search is search_before and len(search_before.numbers) == 12
+    assert s._searching.current is search_before and len(search_before.numbers) == 12
 
 
 def test_refinement_keeps_types_people_expect():

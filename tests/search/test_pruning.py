@@ -143,7 +143,7 @@ def test_pruned_trials_are_told_to_tpe_as_at_least_the_worst_complete_loss():
     study.run().wait(timeout=120)
     counts = study.counts()
     assert counts["pruned"] > 0
-    assert study._search.n_told == counts["complete"] + counts["pruned"]
+    assert study._searching.current.n_told == counts["complete"] + counts["pruned"]
     worst = max(t.value for t in study.trials if t.state == "complete")
     for pruned in (t for t in study.trials if t.state == "pruned"):
         assert search_loss(pruned, "minimize", study.trials) == max(worst, pruned.value)
@@ -165,7 +165,7 @@ def test_policy_none_keeps_pruned_trials_away_from_tpe():
         search_settings=SearchSettings(pruned="none"),
     )
     study.run().wait(timeout=120)
-    assert study._search.n_told == study.counts()["complete"]
+    assert study._searching.current.n_told == study.counts()["complete"]
 
 
 def test_early_stop_and_timeout_still_end_a_pruned_run():
@@ -201,7 +201,7 @@ def test_a_warm_start_tells_pruned_trials_too():
     from hpmagic.run.study import Study
 
     again = Study(first.program, {}, Options(max_evals=1, seed=6), history=first.trials)
-    assert again._search_for_ask().n_told == counts["complete"] + counts["pruned"]
+    assert again._searcher().n_told == counts["complete"] + counts["pruned"]
     trials = [
         SimpleNamespace(state="complete", value=0.3),
         SimpleNamespace(state="pruned", value=0.2),

@@ -91,7 +91,7 @@ def test_resume_warm_starts_tpe_with_conditional_dims(tmp_path):
     second = create_study(NESTED, {}, opts(tmp_path, algo="tpe"))
     # the stored raw params round-trip exactly (nested dims only when active)
     assert [t.raw for t in second.trials] == [t.raw for t in first.trials]
-    search = second._search_for_ask()
+    search = second._searcher()
     assert search.n_told == sum(t.state == "complete" for t in first.trials)
     second.run(3).wait()
     assert len(second.trials) == 15
@@ -168,7 +168,7 @@ def test_read_only_directory(tmp_path):
 def test_full_disk_stops_saving_but_keeps_what_was_stored(tmp_path):
     cell = "x = tune.uniform(0, 1)\nprint('y' * 3000)\nx\n"
     study = create_study(cell, {}, opts(tmp_path))
-    observer = next(o for o in study._observers if isinstance(o, StoreObserver))
+    observer = next(o for o in study.observers if isinstance(o, StoreObserver))
     study.run(3).wait()
     pages = observer.store._db.execute("PRAGMA page_count").fetchone()[0]
     observer.store._db.execute(f"PRAGMA max_page_count = {pages}")
@@ -362,7 +362,7 @@ def test_a_failed_write_is_a_note_where_people_look(tmp_path):
     from hpmagic.ui.dashboard import text_summary
 
     study = create_study("x = tune.uniform(0, 1)\nx\n", {}, opts(tmp_path))
-    observer = next(o for o in study._observers if isinstance(o, StoreObserver))
+    observer = next(o for o in study.observers if isinstance(o, StoreObserver))
     observer.store.close()  # the file can no longer be written, whatever the reason
     study.run(3).wait(30)
     said = [n for n in study.notes if "memory only" in n]
@@ -486,3 +486,18 @@ def test_a_trial_printing_20_mb_holds_only_a_bounded_tail(tmp_path):
     assert peak < 4 * MAX_OUTPUT * 4 + 2_000_000  # never the 20 MB printed
     assert len(outcome.output) < MAX_OUTPUT + 200 and outcome.output.endswith("END\n")
     assert outcome.output.startswith("[hpmagic] ") and "not kept" in outcome.output.splitlines()[0]
+
+
+def test_closing_a_study_lets_its_store_file_go(tmp_path):
+    """A replaced study must not hold a connection (and its file handles) for the rest of the kernel."""
+    import sqlite3
+
+    from hpmagic.storage.store import StoreObserver
+
+    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(store=str(tmp_path / "s.db"), max_evals=3))
+    observer = next(o for o in study.observers if isinstance(o, StoreObserver))
+    study.run().wait()
+    study.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        observer.store.study(study.name)
+    assert len(Store(str(tmp_path / "s.db")).trials(study.name)) == 3

@@ -1,0 +1,128 @@
+"""A study's book of trials: the ended trials, the best one, the direction and the numbers.
+
+Plain data with the rules that rank trials; the study guards it with its lock and
+the run loop writes to it. Who decided the direction (an option, the stored study,
+the cell) matters: a stored direction ranks earlier trials, so a cell whose
+objective now says the opposite is refused rather than searched the wrong way.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..core.options import OptionsError
+from ..core.space import Space, zoom
+from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
+
+#: what a result dict's key says about the direction
+IMPLIED_DIRECTION = {"score": "maximize", "loss": "minimize"}
+
+
+def direction_conflict(name: str, stored: str, implied: str) -> str:
+    """One line: the cell's objective says ``implied``, the stored study went ``stored``."""
+    key = "score" if implied == "maximize" else "loss"
+    flag = "--maximize" if stored == "maximize" else "--minimize"
+    return (
+        f"study '{name}' was run to {stored} and this cell returns a '{key}' to {implied}: "
+        f"give {flag} to go on as before, or another --name for a new study"
+    )
+
+
+def first_direction(
+    name: str, explicit: str | None, hint: str | None, stored: str | None, notes: list[str]
+) -> tuple[str | None, str | None]:
+    """The direction and who set it: the options, the stored study, or the cell itself.
+
+    An explicit option wins (with a note when it turns a stored study round); a stored
+    direction with a cell that says the opposite is an :class:`OptionsError`.
+    """
+    if explicit is not None:
+        if stored is not None and stored != explicit:
+            notes.append(
+                f"direction changed from {stored} to {explicit}: earlier trials are ranked the new way"
+            )
+        return explicit, "option"
+    if stored is not None:
+        if hint is not None and hint != stored:
+            raise OptionsError(direction_conflict(name, stored, hint))
+        return stored, "stored"
+    return hint, "cell" if hint else None
+
+
+class Ledger:
+    """The trials in the order they ended, the best complete one, and the next trial number."""
+
+    def __init__(
+        self, history: list[Trial], direction: str | None, decided_by: str | None, first_number: int = 0
+    ) -> None:
+        self.trials: list[Trial] = list(history)
+        self.best: Trial | None = None
+        self.direction_name = direction
+        self.decided_by = decided_by
+        # a continued study numbers its trials after the stored ones
+        self.next_number = max(first_number, max((t.number for t in self.trials), default=-1) + 1)
+        for trial in self.trials:
+            self.update_best(trial)
+
+    @property
+    def direction(self) -> Direction:
+        return Direction.of(self.direction_name)
+
+    def loss(self, trial: Trial) -> float | None:
+        return None if trial.value is None else self.direction.loss(trial.value)
+
+    def update_best(self, trial: Trial) -> None:
+        if trial.state != COMPLETE or trial.value is None:
+            return
+        if self.best is None or self.direction.better(trial.value, self.best.value):
+            self.best = trial
+
+    def add(self, trial: Trial) -> None:
+        self.trials.append(trial)
+        self.update_best(trial)
+
+    def counts(self) -> dict[str, int]:
+        out = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
+        for t in self.trials:
+            out[t.state] = out.get(t.state, 0) + 1
+        return out
+
+    def take_number(self) -> int:
+        number = self.next_number
+        self.next_number += 1
+        return number
+
+    def give_back(self, number: int) -> None:
+        """A number handed out for a trial that never started is used again."""
+        if self.next_number == number + 1:
+            self.next_number = number
+
+    def conflict(self, key: str | None, name: str) -> str | None:
+        """The refusal when a result's key contradicts the stored direction, else ``None``."""
+        implied = IMPLIED_DIRECTION.get(key or "")
+        if implied and self.decided_by == "stored" and implied != self.direction_name:
+            return direction_conflict(name, self.direction, implied)
+        return None
+
+    def settle(self, key: str | None, state: str) -> bool:
+        """Fix an undecided direction from the first result; True when earlier losses are now wrong."""
+        if self.direction_name is not None:
+            return False
+        if key == "score":
+            self.direction_name = "maximize"
+            return True
+        if state == COMPLETE:
+            self.direction_name = "minimize"
+        return False
+
+    def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
+        """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""
+        done = [t for t in self.trials if t.state == COMPLETE and self.loss(t) is not None]
+        inside = [t for t in done if space.contains(t.raw)]
+        pool = inside if len(inside) >= 4 else done
+        if len(pool) < 4:
+            return {}
+        pool.sort(key=lambda t: self.loss(t))  # type: ignore[arg-type, return-value]
+        best = pool[: max(2, math.ceil(fraction * len(pool)))]
+        return zoom(space, [t.raw for t in best], pad=pad)

@@ -1,0 +1,58 @@
+"""A study's search across runs and refinements: built from the ledger, told every ended trial.
+
+The searcher is made lazily from the trials the ledger holds (so a refined space or
+a direction that turned round rebuilds it at the next ask) and told each ended trial
+with the loss the pruning policy gives it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.options import DEFAULT_MAX_EVALS
+from ..core.space import Space
+from ..core.trials import FAILED, Direction, Trial
+from ..search import grid, pruning
+from ..search.base import Searcher
+from ..search.searcher import SearchSettings, make_searcher
+
+
+class SearchSession:
+    """The algorithm, its settings and random state, and the current searcher (or none yet)."""
+
+    def __init__(self, algo: str, settings: SearchSettings, rng: np.random.Generator) -> None:
+        self.algo = algo
+        self.settings = settings
+        self.rng = rng
+        self.current: Searcher | None = None
+
+    def searcher(self, space: Space, trials: list[Trial], direction: Direction) -> Searcher:
+        if self.current is None:
+            losses = pruning.search_losses(trials, direction, self.settings.pruned)
+            history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
+            self.current = make_searcher(self.algo, space, self.rng, history, self.settings)
+        return self.current
+
+    def reset(self) -> None:
+        """Forget the searcher: the space or the direction changed; the next ask rebuilds it."""
+        self.current = None
+
+    def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
+        """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""
+        if self.current is not None:
+            loss = pruning.search_loss(trial, direction, trials, self.settings.pruned)
+            self.current.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
+
+    def default_n(self, space: Space, trials: list[Trial]) -> int:
+        """Trials a run starts without -n: the untried grid points for grid, else the default."""
+        if self.algo != "grid":
+            return DEFAULT_MAX_EVALS
+        grid.check_size(space, "the grid", "give run(n) a number of trials")
+        return max(1, grid.remaining(space, [t.raw for t in trials]))
+
+
+def values_of(space: Space, raw: dict[str, Any]) -> dict[str, Any]:
+    """The values a trial's cell runs with: the active dimensions of ``raw``, as Python values."""
+    return {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
