@@ -85,9 +85,13 @@ def test_in_a_checkout_the_hint_installs_the_checkout_with_the_lab_extra(monkeyp
     assert hint.endswith(
         'python -m pip install -e ".[lab]" && python -m jupyterlab notebooks/quickstart.ipynb'
     )
-    # the README's first command installs the test extra; the demo needs nothing more, the notebook the lab extra
+    # the README's first command installs the demo extra; the demo needs nothing more, the notebook the lab extra
     readme = (REPO / "README.md").read_text()
-    assert 'python -m pip install -e ".[test]" && python -m hpmagic demo' in readme
+    assert 'python -m pip install -e ".[demo]" && python -m hpmagic demo' in readme
     extras = _extras()
-    assert "nbclient" in extras["test"] and "jupyterlab" in extras["lab"]
+    assert (
+        "nbclient" in extras["demo"]
+        and "scikit-learn>=1.3" in extras["demo"]
+        and "jupyterlab" in extras["lab"]
+    )
     assert "notebook" in extras["browser"]
