@@ -517,89 +517,117 @@ def multiple_in_range(x: float, low: float, high: float, q: float) -> float:
 
 
 def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:
-    def evaluate(node: Any, what: str) -> Any:
-
-        try:
-            code = compile(ast.Expression(body=node), "<tune bound>", "eval")
-            return eval(code, dict(namespace))  # noqa: S307 - the user's own cell
-        except Exception as exc:  # noqa: BLE001 - any error in user code becomes a clear one
-            raise SpaceError(
-                f"tune.{site.kind}: cannot evaluate {what} `{site.source_of(what)}`: "
-                f"{type(exc).__name__}: {exc} (bounds are evaluated before the cell runs)",
-                site.line,
-            ) from None
-
+    """One site's dimension: its bounds (or options) and default, evaluated in the cell's namespace."""
     parent = None
     if site.parent is not None:
         parent = (program.sites[site.parent[0]].key, site.parent[1])
     dim = Dimension(key=site.key, label=site.label, kind=site.kind, line=site.line, parent=parent)
     if site.kind == "choice":
-        if site.options is not None:
-            dim.options = [o.record for o in site.options]
-        else:
-            values = evaluate(site.args["options"], "options")
-            try:
-                if isinstance(values, (str, bytes, dict)):
-                    raise TypeError
-                values = list(values)
-            except TypeError:
-                raise SpaceError(
-                    f"tune.choice: options must be a list, got {type(values).__name__}", site.line
-                ) from None
-            if not values:
-                raise SpaceError("tune.choice needs at least one option", site.line)
-            dim.values = values
-            dim.options = [_record(v) for v in values]
-        dim.allowed = list(range(len(dim.options)))
-        dim.default = 0
-        written = ast.unparse(site.default) if site.default is not None else None
-        same_text = [
-            i
-            for i, o in enumerate(site.options or [])
-            if not o.is_literal and ast.unparse(ast.parse(o.source, mode="eval").body) == written
-        ]
-        if same_text:  # default=SVC() names the option written SVC()
-            dim.default = same_text[0]
-        elif site.default is not None:
-            wanted = evaluate(site.default, "default")
-            candidates = dim.values if dim.values is not None else dim.options
-            matches = [i for i, o in enumerate(candidates) if _same(o, wanted)]
-            if not matches:
-                raise SpaceError(
-                    f"tune.choice: default {wanted!r} is not one of the options {dim.options}",
-                    site.line,
-                )
-            dim.default = matches[0]
+        _fill_choice(dim, site, namespace)
         return dim
-    values = {name: _number(evaluate(node, name), name, site) for name, node in site.args.items()}
+    _fill_range(dim, site, namespace)
+    if site.default is not None:
+        dim.default = _numeric_default(dim, site, namespace)
+    return dim
+
+
+def _evaluate(node: Any, what: str, site: Site, namespace: dict[str, Any]) -> Any:
+    """An argument's expression, run in a copy of the namespace: any error in it becomes one clear line."""
+    try:
+        code = compile(ast.Expression(body=node), "<tune bound>", "eval")
+        return eval(code, dict(namespace))  # noqa: S307 - the user's own cell
+    except Exception as exc:  # noqa: BLE001 - any error in user code becomes a clear one
+        raise SpaceError(
+            f"tune.{site.kind}: cannot evaluate {what} `{site.source_of(what)}`: "
+            f"{type(exc).__name__}: {exc} (bounds are evaluated before the cell runs)",
+            site.line,
+        ) from None
+
+
+def _fill_choice(dim: Dimension, site: Site, namespace: dict[str, Any]) -> None:
+    """A choice's options (written in the cell, or a variable's values) and the index of its default."""
+    if site.options is not None:
+        dim.options = [o.record for o in site.options]
+    else:
+        dim.values = _choice_values(site, namespace)
+        dim.options = [_record(v) for v in dim.values]
+    dim.allowed = list(range(len(dim.options)))
+    dim.default = _choice_default(dim, site, namespace)
+
+
+def _choice_values(site: Site, namespace: dict[str, Any]) -> list[Any]:
+    """The options of ``tune.choice(variable)``: any non-empty iterable but a string, bytes or dict."""
+    values = _evaluate(site.args["options"], "options", site, namespace)
+    try:
+        if isinstance(values, (str, bytes, dict)):
+            raise TypeError
+        values = list(values)
+    except TypeError:
+        raise SpaceError(
+            f"tune.choice: options must be a list, got {type(values).__name__}", site.line
+        ) from None
+    if not values:
+        raise SpaceError("tune.choice needs at least one option", site.line)
+    return values
+
+
+def _choice_default(dim: Dimension, site: Site, namespace: dict[str, Any]) -> int:
+    """The default option's index: one written like the default (``default=SVC()``), else one equal to it."""
+    if site.default is None:
+        return 0
+    written = ast.unparse(site.default)
+    same_text = [
+        i
+        for i, o in enumerate(site.options or [])
+        if not o.is_literal and ast.unparse(ast.parse(o.source, mode="eval").body) == written
+    ]
+    if same_text:  # default=SVC() names the option written SVC()
+        return same_text[0]
+    wanted = _evaluate(site.default, "default", site, namespace)
+    candidates = dim.values if dim.values is not None else dim.options
+    matches = [i for i, o in enumerate(candidates) if _same(o, wanted)]
+    if not matches:
+        raise SpaceError(
+            f"tune.choice: default {wanted!r} is not one of the options {dim.options}", site.line
+        )
+    return matches[0]
+
+
+def _fill_range(dim: Dimension, site: Site, namespace: dict[str, Any]) -> None:
+    """A numeric dimension's evaluated, checked arguments, and the default it has when none is given."""
+    values = {
+        name: _number(_evaluate(node, name, site, namespace), name, site) for name, node in site.args.items()
+    }
     if site.kind in ("normal", "lognormal"):
         dim.mu, dim.sigma = float(values["mu"]), float(values["sigma"])
         if dim.sigma <= 0:
             raise SpaceError(f"tune.{site.kind}: sigma must be > 0, got {values['sigma']!r}", site.line)
         dim.default = dim.mu if site.kind == "normal" else math.exp(dim.mu)
-    else:
-        low, high, q = values["low"], values["high"], values.get("q")
-        check_bounds(site.kind, low, high, q, site.line)
-        if site.kind in INT_KINDS:
-            low, high = int(low), int(high)
-        dim.low, dim.high, dim.q = low, high, q
-        dim.as_int = site.kind == "quniform" and all(isinstance(x, int) for x in (low, high, q))
-        dim.default = _midpoint(dim)
-    if site.default is not None:
-        default = _number(evaluate(site.default, "default"), "default", site)
-        if site.kind in INT_KINDS or dim.as_int:
-            if not float(default).is_integer():
-                raise SpaceError(f"tune.{site.kind}: default must be an integer, got {default!r}", site.line)
-            default = int(default)
-        elif site.kind != "quniform":
-            default = float(default)
-        if not dim.contains(default):
-            raise SpaceError(
-                f"tune.{site.kind}: default {default!r} is outside the range {dim.describe()}",
-                site.line,
-            )
-        dim.default = default
-    return dim
+        return
+    low, high, q = values["low"], values["high"], values.get("q")
+    check_bounds(site.kind, low, high, q, site.line)
+    if site.kind in INT_KINDS:
+        low, high = int(low), int(high)
+    dim.low, dim.high, dim.q = low, high, q
+    dim.as_int = site.kind == "quniform" and all(isinstance(x, int) for x in (low, high, q))
+    dim.default = _midpoint(dim)
+
+
+def _numeric_default(dim: Dimension, site: Site, namespace: dict[str, Any]) -> Any:
+    """The written default of a numeric dimension, as the dimension's type, checked to lie in its range."""
+    default = _number(_evaluate(site.default, "default", site, namespace), "default", site)
+    if site.kind in INT_KINDS or dim.as_int:
+        if not float(default).is_integer():
+            raise SpaceError(f"tune.{site.kind}: default must be an integer, got {default!r}", site.line)
+        default = int(default)
+    elif site.kind != "quniform":
+        default = float(default)
+    if not dim.contains(default):
+        raise SpaceError(
+            f"tune.{site.kind}: default {default!r} is outside the range {dim.describe()}",
+            site.line,
+        )
+    return default
 
 
 def _equal(a: Any, b: Any) -> bool:

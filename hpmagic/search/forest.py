@@ -82,9 +82,20 @@ class Forest:
         n_grid = len(grid)
         if not 0 < n_grid <= MAX_GRID:
             raise ValueError(f"mean_prediction takes 1 to {MAX_GRID} grid rows, not {n_grid}")
-        all_rows = np.uint32((1 << n_grid) - 1)
-        # per node that splits on one of cols: the grid rows that go left there
-        position = np.full(background.shape[1] + 1, -1)  # the extra slot: feature -1 (a leaf)
+        varied, left_rows = self._left_rows(background.shape[1], cols, grid)
+        byte_sums = self._walk(background, varied, left_rows, n_grid)
+        # grid row 8 i + j gets the sums of the byte values that have bit j set in byte i
+        has_bit = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
+        total = (byte_sums @ has_bit).ravel()[:n_grid]
+        return total / (len(self.roots) * len(background))
+
+    def _left_rows(self, n_cols: int, cols: list[int], grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which nodes split on one of ``cols``, and at each of them the grid rows that go left, as a bit mask.
+
+        Known before any walk, so a walk there needs one bitwise and, not a comparison per grid row.
+        """
+        n_grid = len(grid)
+        position = np.full(n_cols + 1, -1)  # the extra slot: feature -1 (a leaf)
         position[cols] = np.arange(len(cols))
         varied = position[self.feature] >= 0
         on_cols = np.flatnonzero(varied)
@@ -95,7 +106,18 @@ class Forest:
         packed[:, : (n_grid + 7) // 8] = np.packbits(goes_left.T, axis=1, bitorder="little")
         left_rows = np.zeros(len(self.feature), dtype=np.uint32)
         left_rows[on_cols] = packed.view("<u4").ravel()
+        return varied, left_rows
 
+    def _walk(
+        self, background: np.ndarray, varied: np.ndarray, left_rows: np.ndarray, n_grid: int
+    ) -> np.ndarray:
+        """Walk every background row down every tree, carrying the mask of the ``n_grid`` grid rows with it.
+
+        A node where ``varied`` sends the grid rows in ``left_rows`` left and the others
+        right. Returns, per byte of a mask, the sum of the values of the walks that ended
+        with each byte value (4 x 256).
+        """
+        all_rows = np.uint32((1 << n_grid) - 1)
         # a leaf sends everything left, to itself, so every walk takes the same number of steps;
         # a split on cols sends nothing left by the row's value, only by left_rows
         leaf = self.feature < 0
@@ -107,7 +129,6 @@ class Forest:
         flat = np.ascontiguousarray(background, dtype=float).ravel()
         offsets = np.arange(len(background)) * n_cols  # each row's start in flat
         depth = self.depth()
-        # per byte of a mask: the sum of the values of the walks that ended with each byte value
         byte_sums = np.zeros((4, 256))
         # trees a few at a time: a walk may split into one per grid row, and this bounds their number
         chunk = max(1, WALKS // (len(background) * n_grid))
@@ -130,10 +151,7 @@ class Forest:
             values = self.value[node]
             for i, byte in enumerate(mask.astype("<u4").view(np.uint8).reshape(-1, 4).T):
                 byte_sums[i] += np.bincount(byte, values, 256)
-        # grid row 8 i + j gets the sums of the byte values that have bit j set in byte i
-        has_bit = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
-        total = (byte_sums @ has_bit).ravel()[:n_grid]
-        return total / (len(self.roots) * len(background))
+        return byte_sums
 
 
 def fit_forest(
@@ -183,6 +201,187 @@ def fit_forest(
     )
 
 
+@dataclass
+class _Nodes:
+    """The growing trees' flat node arrays, with room for every node they can have."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    value: np.ndarray
+    tree: np.ndarray  # the tree each node belongs to
+    count: int  # nodes in use
+
+    @classmethod
+    def roots(cls, n_trees: int, capacity: int, value: np.ndarray) -> _Nodes:
+        """Nodes 0 to n_trees - 1 are the roots, leaves with the given values until they split."""
+        nodes = cls(
+            feature=np.full(capacity, -1, dtype=np.int64),
+            threshold=np.zeros(capacity),
+            left=np.zeros(capacity, dtype=np.int64),
+            value=np.zeros(capacity),
+            tree=np.zeros(capacity, dtype=np.int64),
+            count=n_trees,
+        )
+        nodes.tree[:n_trees] = np.arange(n_trees)
+        nodes.value[:n_trees] = value
+        return nodes
+
+    def split(self, parents: np.ndarray, feature: np.ndarray, threshold: np.ndarray) -> int:
+        """Give each parent two children, numbered in the parents' order; returns the first child."""
+        base = self.count
+        self.count += 2 * len(parents)
+        self.feature[parents] = feature
+        self.threshold[parents] = threshold
+        self.left[parents] = base + 2 * np.arange(len(parents))  # the right child is the next node
+        self.tree[base : self.count] = np.repeat(self.tree[parents], 2)
+        return base
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The nodes in use: feature, threshold, left child and value."""
+        n = self.count
+        return self.feature[:n], self.threshold[:n], self.left[:n], self.value[:n]
+
+
+@dataclass(frozen=True)
+class _Level:
+    """A level's open nodes as groups of entries, at the same positions in every row of ``order``.
+
+    Per position: its group (``at``) and the group's totals, so that cumulative
+    sums over a whole row give each group's left-of-a-split sums by subtraction.
+    """
+
+    size: np.ndarray  # per group: its entries
+    start: np.ndarray  # per group: its first position
+    at: np.ndarray  # per position: its group
+    wg: np.ndarray  # per group: sums of w, w y and w y^2
+    sg: np.ndarray
+    qg: np.ndarray
+    w_before: np.ndarray  # per position: the sums of w and w y in the groups before its own
+    s_before: np.ndarray
+    w_all: np.ndarray  # per position: its group's sums of w and w y
+    s_all: np.ndarray
+    too_small: np.ndarray  # per position: a split after it leaves a side with under min_leaf entries
+
+
+def _level(group: np.ndarray, k: int, m: int, weights: tuple[np.ndarray, ...], min_leaf: int) -> _Level:
+    """The layout and sums of ``k`` open groups over ``m`` positions (``group`` is per entry, 0: in a leaf)."""
+    w, wy, wyy = weights
+    size = np.bincount(group, minlength=k + 1)[1:]
+    start = np.cumsum(size) - size  # a group's entries are at [start, start + size) in every row
+    at = np.repeat(np.arange(k), size)  # the group of each position
+    wg, sg, qg = (np.bincount(group, sums, k + 1)[1:] for sums in (w, wy, wyy))
+    n_left = np.arange(1, m + 1) - start[at]
+    return _Level(
+        size=size,
+        start=start,
+        at=at,
+        wg=wg,
+        sg=sg,
+        qg=qg,
+        w_before=(np.cumsum(wg) - wg)[at],
+        s_before=(np.cumsum(sg) - sg)[at],
+        w_all=wg[at],
+        s_all=sg[at],
+        too_small=(n_left < min_leaf) | (size[at] - n_left < min_leaf),
+    )
+
+
+def _best_splits(
+    order: np.ndarray, rank: np.ndarray, w: np.ndarray, wy: np.ndarray, level: _Level
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per feature and group: the best split's score (``-inf`` if none) and its first position."""
+    p, m = order.shape
+    k = len(level.size)
+    positions = np.arange(m)
+    gains = np.empty((p, k))
+    best_at = np.empty((p, k), dtype=np.int64)
+    for f in range(p):
+        score = _split_scores(order[f], rank[f], w, wy, level)
+        top = np.maximum.reduceat(score, level.start)
+        gains[f] = top
+        best_at[f] = np.minimum.reduceat(np.where(score == top[level.at], positions, m), level.start)
+    return gains, best_at
+
+
+def _split_scores(
+    entries: np.ndarray, rank: np.ndarray, w: np.ndarray, wy: np.ndarray, level: _Level
+) -> np.ndarray:
+    """Per position in one feature's row: sl^2/wl + sr^2/wr of a split after it, or -inf if not allowed.
+
+    The two sides' squared errors add up to sum(w y^2) minus this, so the largest is the best
+    split. In place where it can be: this runs for every feature at every level.
+    """
+    sorted_rank = rank[entries]
+    # left of a split after each position: weights and weighted targets, by cumulative sums
+    wl = np.cumsum(w[entries])
+    wl -= level.w_before
+    sl = np.cumsum(wy[entries])
+    sl -= level.s_before
+    score = sl * sl
+    score /= wl
+    sl -= level.s_all
+    sl *= sl
+    wl -= level.w_all
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sl /= wl
+    score -= sl
+    invalid = level.too_small.copy()
+    invalid[:-1] |= sorted_rank[:-1] == sorted_rank[1:]  # no threshold between equal values
+    score[invalid] = -np.inf
+    return score
+
+
+def _threshold(
+    rank: np.ndarray,
+    order: np.ndarray,
+    distinct: np.ndarray,
+    first: np.ndarray,
+    fs: np.ndarray,
+    ps: np.ndarray,
+) -> np.ndarray:
+    """Halfway between the values either side of each split position (feature ``fs``, position ``ps``)."""
+    lo = distinct[first[fs] + rank[fs, order[fs, ps]]]
+    hi = distinct[first[fs] + rank[fs, order[fs, ps + 1]]]
+    middle = (lo + hi) / 2
+    return np.where(middle < hi, middle, lo)  # halfway, unless that rounds up to hi
+
+
+def _children(
+    group: np.ndarray, order: np.ndarray, level: _Level, splits: np.ndarray, fs: np.ndarray, ps: np.ndarray
+) -> np.ndarray:
+    """Per entry: 2 * split + went right, + 2, for the entries of a split group; 0 or 1 for the rest.
+
+    In the split feature's row, the entries after the split position go right.
+    """
+    k, m = len(level.size), order.shape[1]
+    positions = np.arange(m)
+    split_feature = np.zeros(k, dtype=np.int64)
+    split_feature[splits] = fs
+    split_at = np.full(k, m)
+    split_at[splits] = ps
+    goes_right = np.zeros(len(group), dtype=np.int64)
+    goes_right[order[split_feature[level.at], positions]] = positions > split_at[level.at]
+    slot = np.zeros(k + 1, dtype=np.int64)  # per group + 1: its split + 1, or 0
+    slot[splits + 1] = np.arange(1, len(splits) + 1)
+    return 2 * slot[group] + goes_right
+
+
+def _next_order(order: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """The next level's rows: per feature, the open entries by new group, each group still in value order.
+
+    A stable sort by new group keeps the value order; the entries that stay in a leaf go last, and are cut off.
+    """
+    key = group - 1
+    key[group == 0] = n_groups
+    key = key.astype(np.uint16 if n_groups < 2**16 else np.int64)  # 16 bits: numpy sorts by radix
+    kept = int(np.count_nonzero(group))
+    next_order = np.empty((len(order), kept), dtype=np.int64)
+    for f in range(len(order)):
+        next_order[f] = order[f, np.argsort(key[order[f]], kind="stable")[:kept]]
+    return next_order
+
+
 def _grow(
     ranks: np.ndarray,
     distinct: np.ndarray,
@@ -200,117 +399,60 @@ def _grow(
     """
     p = len(ranks)
     tree, w, row, order = _bootstrap(ranks, n_trees, rng)
-    m = len(tree)
     wy = w * y[row]
-    wyy = wy * y[row]
+    weights = (w, wy, wy * y[row])
     rank = ranks[:, row]  # (feature, entry)
     priority = rng.random((n_trees, p))  # equal gains: each tree prefers its own order of features
-
+    root_value = np.bincount(tree, wy, n_trees) / np.bincount(tree, w, n_trees)
     # a tree has at most (its entries / min_leaf) leaves, so fewer than 2 * entries / min_leaf nodes
-    capacity = n_trees + 2 * m // min_leaf
-    feature = np.full(capacity, -1, dtype=np.int64)
-    threshold = np.zeros(capacity)
-    left = np.zeros(capacity, dtype=np.int64)
-    value = np.zeros(capacity)
-    node_tree = np.zeros(capacity, dtype=np.int64)
-    node_tree[:n_trees] = np.arange(n_trees)
-    value[:n_trees] = np.bincount(tree, wy, n_trees) / np.bincount(tree, w, n_trees)
-    n_nodes = n_trees
+    nodes = _Nodes.roots(n_trees, n_trees + 2 * len(tree) // min_leaf, root_value)
     open_nodes = np.arange(n_trees)  # the nodes of this level that may split, in group order
     # each entry's open node as an index into open_nodes, plus 1 (0: the entry is in a leaf)
     group = tree + 1
     for depth in range(max_depth):
-        k, m = len(open_nodes), order.shape[1]
-        size = np.bincount(group, minlength=k + 1)[1:]
-        start = np.cumsum(size) - size  # a group's entries are at [start, start + size) in every row
-        at = np.repeat(np.arange(k), size)  # the group of each position
-        wg, sg, qg = (np.bincount(group, weights, k + 1)[1:] for weights in (w, wy, wyy))
-        w_before, s_before = (np.cumsum(wg) - wg)[at], (np.cumsum(sg) - sg)[at]
-        w_all, s_all = wg[at], sg[at]
-        n_left = np.arange(1, m + 1) - start[at]
-        too_small = (n_left < min_leaf) | (size[at] - n_left < min_leaf)
-        positions = np.arange(m)
-        # per feature and group: the best split's score and its first position
-        gains = np.empty((p, k))
-        best_at = np.empty((p, k), dtype=np.int64)
-        for f in range(p):
-            entries = order[f]
-            sorted_rank = rank[f, entries]
-            # left of a split after each position: weights and weighted targets, by cumulative sums
-            wl = np.cumsum(w[entries])
-            wl -= w_before
-            sl = np.cumsum(wy[entries])
-            sl -= s_before
-            # the two sides' squared errors add up to sum(w y^2) - sl^2/wl - sr^2/wr
-            score = sl * sl
-            score /= wl
-            sl -= s_all
-            sl *= sl
-            wl -= w_all
-            with np.errstate(divide="ignore", invalid="ignore"):
-                sl /= wl
-            score -= sl
-            invalid = too_small.copy()
-            invalid[:-1] |= sorted_rank[:-1] == sorted_rank[1:]  # no threshold between equal values
-            score[invalid] = -np.inf
-            top = np.maximum.reduceat(score, start)
-            gains[f] = top
-            best_at[f] = np.minimum.reduceat(np.where(score == top[at], positions, m), start)
-        gains -= sg * sg / wg
+        level = _level(group, len(open_nodes), order.shape[1], weights, min_leaf)
+        gains, best_at = _best_splits(order, rank, w, wy, level)
+        gains -= level.sg * level.sg / level.wg
         best = gains.max(axis=0)
-        splits = np.flatnonzero(np.isfinite(best) & (best > _NOISE * qg))
+        splits = np.flatnonzero(np.isfinite(best) & (best > _NOISE * level.qg))
         if not splits.size:
             break
         ties = gains[:, splits] >= best[splits] * (1 - _EQUAL)
-        fs = np.where(ties, priority[node_tree[open_nodes[splits]]].T, np.inf).argmin(axis=0)
+        fs = np.where(ties, priority[nodes.tree[open_nodes[splits]]].T, np.inf).argmin(axis=0)
         ps = best_at[fs, splits]
-        r_left = rank[fs, order[fs, ps]]
-        lo, hi = distinct[first[fs] + r_left], distinct[first[fs] + rank[fs, order[fs, ps + 1]]]
-        middle = (lo + hi) / 2
-        parents = open_nodes[splits]
-        base, n_nodes = n_nodes, n_nodes + 2 * len(splits)
-        feature[parents] = fs
-        threshold[parents] = np.where(middle < hi, middle, lo)  # halfway, unless that rounds up to hi
-        left[parents] = base + 2 * np.arange(len(splits))  # the right child is the next node
-        node_tree[base:n_nodes] = np.repeat(node_tree[parents], 2)
-
-        # each entry of a split node moves to a child (numbered 2 * split + went right):
-        # in the split feature's row, the entries after the split position go right
-        split_feature = np.zeros(k, dtype=np.int64)
-        split_feature[splits] = fs
-        split_at = np.full(k, m)
-        split_at[splits] = ps
-        goes_right = np.zeros(len(group), dtype=np.int64)
-        goes_right[order[split_feature[at], positions]] = positions > split_at[at]
-        slot = np.zeros(k + 1, dtype=np.int64)  # per group + 1: its split + 1, or 0
-        slot[splits + 1] = np.arange(1, len(splits) + 1)
-        child = 2 * slot[group] + goes_right  # + 2; 0 or 1 for the entries that stay where they are
-        n_children = 2 * len(splits)
-        cw, cs, cq = (np.bincount(child, weights, n_children + 2)[2:] for weights in (w, wy, wyy))
-        value[base:n_nodes] = cs / cw
-        grows = (
-            (np.bincount(child, minlength=n_children + 2)[2:] >= 2 * min_leaf)
-            & (cq - cs * cs / cw > _NOISE * cq)
-            & (depth + 1 < max_depth)
-        )
+        base = nodes.split(open_nodes[splits], fs, _threshold(rank, order, distinct, first, fs, ps))
+        child = _children(group, order, level, splits, fs, ps)
+        grows = _set_children(nodes, base, child, 2 * len(splits), weights, min_leaf)
+        grows &= depth + 1 < max_depth
         n_groups = int(grows.sum())
         if not n_groups:
             break
-        new_group = np.zeros(n_children + 2, dtype=np.int64)
+        # the children that grow are the next level's groups 1, 2, ...; every other entry is now in a leaf (0)
+        new_group = np.zeros(len(grows) + 2, dtype=np.int64)
         new_group[2:][grows] = np.arange(1, n_groups + 1)
         group = new_group[child]
-        # the next level's rows: a stable sort by new group keeps each group in value order;
-        # the entries that stay in a leaf go last, and are cut off
-        key = group - 1
-        key[group == 0] = n_groups
-        key = key.astype(np.uint16 if n_groups < 2**16 else np.int64)  # 16 bits: numpy sorts by radix
-        kept = int(np.count_nonzero(group))
-        next_order = np.empty((p, kept), dtype=np.int64)
-        for f in range(p):
-            next_order[f] = order[f, np.argsort(key[order[f]], kind="stable")[:kept]]
-        order = next_order
+        order = _next_order(order, group, n_groups)
         open_nodes = base + np.flatnonzero(grows)
-    return feature[:n_nodes], threshold[:n_nodes], left[:n_nodes], value[:n_nodes]
+    return nodes.arrays()
+
+
+def _set_children(
+    nodes: _Nodes,
+    base: int,
+    child: np.ndarray,
+    n_children: int,
+    weights: tuple[np.ndarray, ...],
+    min_leaf: int,
+) -> np.ndarray:
+    """Set the new children's values; returns which of them may split further.
+
+    A child may split if it can make two leaves of ``min_leaf`` entries and its targets are not all equal.
+    """
+    cw, cs, cq = (np.bincount(child, sums, n_children + 2)[2:] for sums in weights)
+    nodes.value[base : base + n_children] = cs / cw
+    return (np.bincount(child, minlength=n_children + 2)[2:] >= 2 * min_leaf) & (
+        cq - cs * cs / cw > _NOISE * cq
+    )
 
 
 def _bootstrap(ranks: np.ndarray, n_trees: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
