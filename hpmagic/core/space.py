@@ -638,10 +638,19 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    a, b = _plain(a), _plain(b)  # an option of a numpy array is its number, as params show it
     try:
         return bool(a == b) and type(a) is type(b) or a is b
     except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
         return a is b
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds; anything else as it is."""
+    item = getattr(value, "item", None)
+    if getattr(value, "shape", None) == () and callable(item):
+        return item()
+    return value
 
 
 def _record(value: Any) -> Any:

@@ -213,3 +213,14 @@ def test_a_choice_default_may_name_an_option_by_its_code():
     assert space.user_params(space.defaults()) == {"m": "f(2)"}
     space = build("m = tune.choice([f(1), 'x'], default='x')\nm", {"f": lambda v: object()})
     assert space.user_params(space.defaults()) == {"m": "x"}
+
+
+def test_a_default_among_the_options_of_a_numpy_array_is_accepted():
+    import numpy as np
+
+    from hpmagic.core.program import parse
+
+    ns = {"opts": np.array([1, 2, 3])}
+    space = Space.build(parse("k = tune.choice(opts, default=3)\nk"), ns)
+    assert space.describe() == {"k": [1, 2, 3]}
+    assert space.user_params(space.defaults()) == {"k": 3}
