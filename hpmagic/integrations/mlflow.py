@@ -292,16 +292,9 @@ class MlflowLogger:
 
     def _log_end(self, parent: str) -> None:
         """The parent's artifacts at the end of each run: best params and the exported study."""
-        from ..storage.export import summary
+        from ..storage.export import study_summary
 
-        study = self.study
-        data = summary(
-            study.name,
-            study.direction,
-            study.trials,
-            study.space,
-            {"seed": study.seed, "algo": study.options.algo},
-        )
+        data = study_summary(self.study)
         client = self._client
         client.log_text(parent, json.dumps(data["best_params"], indent=2, default=repr), "best_params.json")
         client.log_text(parent, json.dumps(data, indent=2, default=repr), "study.json")

@@ -102,16 +102,20 @@ def write(data: dict[str, Any], path: str) -> str:
     return path
 
 
-def export(study: Any, path: str) -> str:
-    """``study.export(path)``."""
-    data = summary(
+def study_summary(study: Any) -> dict[str, Any]:
+    """What ``study.export`` writes, as a dict (also the MLflow parent run's artifact)."""
+    return summary(
         study.name,
         study.direction,
         study.trials,
         study.space,
         {"seed": study.seed, "algo": study.options.algo},
     )
-    return write(data, path)
+
+
+def export(study: Any, path: str) -> str:
+    """``study.export(path)``."""
+    return write(study_summary(study), path)
 
 
 def dataframe(trials: list[Any]) -> Any:
