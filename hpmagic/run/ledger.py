@@ -116,6 +116,13 @@ class Ledger:
             self.direction_name = "minimize"
         return False
 
+    def ranked(self, space: Space) -> list[dict[str, Any]]:
+        """Raw params of the complete trials inside ``space``, best first (for the edge rule)."""
+        done = [t for t in self.trials if t.state == COMPLETE and self.loss(t) is not None]
+        done = [t for t in done if space.contains(t.raw)]
+        done.sort(key=lambda t: self.loss(t))  # type: ignore[arg-type, return-value]
+        return [t.raw for t in done]
+
     def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
         """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""
         done = [t for t in self.trials if t.state == COMPLETE and self.loss(t) is not None]
