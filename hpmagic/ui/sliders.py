@@ -131,6 +131,7 @@ class NumericControl(_Control):
             [self.edge_note, self.widen_button], layout=w.Layout(display="none", align_items="center")
         )
         self.edge_box.add_class("hpmagic-edge")
+        self.widen_button.add_class("hpmagic-widen")
         self.edge: Edge | None = None
         self.marks = w.Image(
             format="png", layout=w.Layout(width=f"{SLIDER_WIDTH}px", height=f"{MARKS_HEIGHT}px")
