@@ -128,7 +128,8 @@ class NumericControl(_Control):
         )
         self.widen_button.on_click(lambda _: self.panel.widen(self.key))
         self.edge_box = w.HBox(
-            [self.edge_note, self.widen_button], layout=w.Layout(display="none", align_items="center")
+            [self.edge_note, self.widen_button],
+            layout=w.Layout(display="none", align_items="center", margin="0 0 4px 120px"),
         )
         self.edge_box.add_class("hpmagic-edge")
         self.widen_button.add_class("hpmagic-widen")
@@ -136,17 +137,18 @@ class NumericControl(_Control):
         self.marks = w.Image(
             format="png", layout=w.Layout(width=f"{SLIDER_WIDTH}px", height=f"{MARKS_HEIGHT}px")
         )
-        self.widget = w.HBox(
+        line = w.HBox(
             [
                 self.name,
                 self.low,
                 w.VBox([self.slider, self.marks], layout=w.Layout(width=f"{SLIDER_WIDTH + 10}px")),
                 self.high,
                 self.kind,
-                w.VBox([self.readout, self.edge_box]),
+                self.readout,
             ],
             layout=w.Layout(align_items="center"),
         )
+        self.widget = w.VBox([line, self.edge_box])
         self._marks_key: Any = None
         self.slider.observe(self._on_slider, names="value")
         self.low.observe(self._on_text, names="value")
