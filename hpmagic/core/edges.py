@@ -56,12 +56,15 @@ def _axis(dim: Dimension, x: float) -> float:
 
 
 def at_bounds(space: Space, ranked: list[dict[str, Any]]) -> list[Edge]:
-    """The flagged sides of ``space``'s dimensions; ``ranked``: raw params of complete trials, best first."""
+    """The flagged sides of ``space``'s dimensions.
+
+    ``ranked``: raw params of complete trials inside ``space``, best first.
+    """
     out: list[Edge] = []
     for dim in space.visible():
         if not dim.is_bounded or dim.low is None or dim.high is None or dim.high <= dim.low:
             continue
-        values = [p[dim.key] for p in ranked if _usable(dim, p.get(dim.key))]
+        values = [p[dim.key] for p in ranked if dim.key in p]  # inside the space: valid values
         if len(values) < MIN_TRIALS:
             continue
         lo, hi = _axis(dim, dim.low), _axis(dim, dim.high)
@@ -83,11 +86,6 @@ def _new_range(dim: Dimension, side: str, new_bound: Any) -> tuple[Any, ...] | N
         return None
     low, high = (new_bound, dim.high) if side == "lower" else (dim.low, new_bound)
     return (_plain(dim, low), _plain(dim, high)) + ((dim.q,) if dim.kind == "quniform" else ())
-
-
-def _usable(dim: Dimension, v: Any) -> bool:
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    return ok and (v > 0 or not dim.is_log)
 
 
 def _plain(dim: Dimension, x: Any) -> Any:

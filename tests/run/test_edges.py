@@ -114,3 +114,22 @@ def test_nothing_at_a_bound_when_the_optimum_is_inside():
     )
     assert s.at_bounds() == [] and s.suggest_widening() == {}
     assert hpmagic.create_study("x = tune.uniform(-5, 5)\nx", {}, Options()).at_bounds() == []
+
+
+def test_the_ranking_kept_between_calls_follows_new_trials_refines_and_the_direction():
+    s = hpmagic.create_study(EDGE, {"math": math}, Options(max_evals=15, seed=5)).run().wait(60)
+    ledger = s._ledger
+
+    def brute() -> list:
+        space = s.search_space
+        done = [t for t in s.trials if t.state == "complete" and space.contains(t.raw)]
+        done.sort(key=lambda t: (ledger.loss(t), s.trials.index(t)))
+        return [t.raw for t in done]
+
+    assert ledger.ranked(s.search_space) == brute() and len(brute()) == 15
+    s.run(10).wait(60)
+    assert ledger.ranked(s.search_space) == brute() and len(brute()) == 25
+    s.refine(n=(50, 100))
+    assert ledger.ranked(s.search_space) == brute() and len(brute()) < 25
+    ledger.direction_name = "maximize"  # ranked the other way round
+    assert ledger.ranked(s.search_space) == brute() and brute()[0] != brute()[-1]
