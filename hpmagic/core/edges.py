@@ -2,7 +2,7 @@
 
 When the best trials crowd one end of a range the optimum may lie beyond it; no search
 inside the range can find that out. :func:`at_bounds` says where that happens and
-:func:`widened` proposes a range that moves that bound outward, ready for ``refine``.
+:func:`widened_bound` proposes a range that moves that bound outward, ready for ``refine``.
 
 The rule (on the log10 axis for log scales): the *edge zone* of a side is the outer
 ``ZONE`` (5 %) of the range's width. A side is flagged when the best complete trial

@@ -15,6 +15,11 @@ no second run; the trial count is for a run started when none is going.
 A refinement the space rejects shows its message in the panel and changes
 nothing.
 
+Under a number whose best trials sit at a bound (``study.at_bounds()``, see
+:mod:`hpmagic.core.edges`) the panel says so, with a *Widen* button: Continue with
+that bound moved outward (``study.suggest_widening``). The warnings are found again
+as often as the strips are drawn.
+
 The panel is self-contained (``SpaceControls(study).widget``); a dashboard that
 embeds it passes ``live=False``, calls :meth:`SpaceControls.refresh` when trials
 end, and may place each row (:meth:`SpaceControls.row`) beside its own plot of
