@@ -8,6 +8,7 @@ objective now says the opposite is refused rather than searched the wrong way.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -62,6 +63,7 @@ class Ledger:
         self.decided_by = decided_by
         # a continued study numbers its trials after the stored ones
         self.next_number = max(first_number, max((t.number for t in self.trials), default=-1) + 1)
+        self._ranked: tuple[Space, str | None, int, list[tuple[float, int, Any]]] | None = None
         for trial in self.trials:
             self.update_best(trial)
 
@@ -115,6 +117,23 @@ class Ledger:
         if state == COMPLETE:
             self.direction_name = "minimize"
         return False
+
+    def ranked(self, space: Space) -> list[dict[str, Any]]:
+        """Raw params of the complete trials inside ``space``, best first (for the edge rule).
+
+        Kept between calls for the same space and direction: only trials added since are
+        checked against the space, so a view may ask at every refresh of a long study.
+        """
+        cached = self._ranked
+        if cached is None or cached[0] is not space or cached[1] != self.direction_name:
+            cached = self._ranked = (space, self.direction_name, 0, [])
+        _, _, seen, rows = cached
+        for i, t in enumerate(self.trials[seen:], start=seen):
+            loss = self.loss(t) if t.state == COMPLETE else None
+            if loss is not None and space.contains(t.raw):
+                bisect.insort(rows, (loss, i, t.raw), key=lambda row: row[:2])
+        self._ranked = (space, self.direction_name, len(self.trials), rows)
+        return [row[2] for row in rows]
 
     def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
         """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..core.space import Space
+from ..core.edges import Edge, at_bounds
+from ..core.space import Space, SpaceError
 from ..core.trials import Trial
 from .ledger import Ledger
 from .searching import SearchSession
@@ -75,3 +76,34 @@ class Refinement:
             raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
         with self._lock:
             return self._ledger.zoomed(self._space, fraction, pad)
+
+    def at_bounds(self) -> list[Edge]:
+        """The dimensions whose best trials sit at a bound of the current range.
+
+        Each :class:`hpmagic.core.edges.Edge` has ``key``, ``label``, ``side``
+        ("lower"/"upper"), ``bound``, ``new_bound`` (None at a hard limit) and
+        ``new_range`` (for ``refine``). The rule: the best complete trial inside the
+        space and at least half of the top 10 % (at least 3) lie in the outer 5 % of
+        the range (log axis for log scales); 5 complete trials at least. Choices and
+        normal kinds are never listed.
+        """
+        with self._lock:
+            return at_bounds(self._space, self._ledger.ranked(self._space))
+
+    def suggest_widening(self, label: str | None = None) -> dict[str, Any]:
+        """Ranges that move the flagged bounds outward, ready for ``refine``.
+
+        ×10 on log scales, by the range's width otherwise, never past a hard limit
+        (0 for log scales and for ranges of non-negative values, 1 for positive
+        integers). ``label`` (a label or key) keeps one dimension; empty when
+        nothing is at a bound. ``refine(**study.suggest_widening())`` then ``run(n)``
+        is the dashboard's *Widen* button.
+        """
+        with self._lock:
+            if label is not None and not self._space.find(label):
+                known = ", ".join(d.key for d in self._space.dims) or "no dimensions"
+                raise SpaceError(f"suggest_widening: no dimension {label!r}; the space has {known}")
+            edges = at_bounds(self._space, self._ledger.ranked(self._space))
+        return {
+            e.key: e.new_range for e in edges if e.new_range is not None and label in (None, e.key, e.label)
+        }

@@ -15,6 +15,11 @@ no second run; the trial count is for a run started when none is going.
 A refinement the space rejects shows its message in the panel and changes
 nothing.
 
+Under a number whose best trials sit at a bound (``study.at_bounds()``, see
+:mod:`hpmagic.core.edges`) the panel says so, with a *Widen* button: Continue with
+that bound moved outward (``study.suggest_widening``). The warnings are found again
+as often as the strips are drawn.
+
 The panel is self-contained (``SpaceControls(study).widget``); a dashboard that
 embeds it passes ``live=False``, calls :meth:`SpaceControls.refresh` when trials
 end, and may place each row (:meth:`SpaceControls.row`) beside its own plot of
@@ -34,6 +39,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..core.edges import Edge
 from ..core.space import Dimension, Space, SpaceError
 from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
@@ -120,10 +126,23 @@ class NumericControl(_Control):
         self.low = w.Text(continuous_update=False, layout=text, tooltip="low, in natural units")
         self.high = w.Text(continuous_update=False, layout=text, tooltip="high, in natural units")
         self.readout = w.Label(layout=w.Layout(width="200px"))
+        # shown when the best trials sit at a bound (see hpmagic.core.edges)
+        self.edge_note = w.HTML()
+        self.widen_button = w.Button(
+            description="Widen", icon="arrows-h", tooltip="move that bound outward and continue"
+        )
+        self.widen_button.on_click(lambda _: self.panel.widen(self.key))
+        self.edge_box = w.HBox(
+            [self.edge_note, self.widen_button],
+            layout=w.Layout(display="none", align_items="center", margin="0 0 4px 120px"),
+        )
+        self.edge_box.add_class("hpmagic-edge")
+        self.widen_button.add_class("hpmagic-widen")
+        self.edge: Edge | None = None
         self.marks = w.Image(
             format="png", layout=w.Layout(width=f"{SLIDER_WIDTH}px", height=f"{MARKS_HEIGHT}px")
         )
-        self.widget = w.HBox(
+        line = w.HBox(
             [
                 self.name,
                 self.low,
@@ -134,6 +153,7 @@ class NumericControl(_Control):
             ],
             layout=w.Layout(align_items="center"),
         )
+        self.widget = w.VBox([line, self.edge_box])
         self._marks_key: Any = None
         self.slider.observe(self._on_slider, names="value")
         self.low.observe(self._on_text, names="value")
@@ -278,6 +298,22 @@ class NumericControl(_Control):
                 panel._syncing = False
             self._readout(dim)
             panel._pending_changed()
+
+    def show_edge(self, edge: Edge | None) -> None:
+        """Say (or stop saying) that the best trials sit at a bound, with a Widen button."""
+        if edge == self.edge:
+            return
+        self.edge = edge
+        if edge is None:
+            self.edge_box.layout.display = "none"
+            return
+        text = f"best at the {edge.side} bound: widen to {_short(edge.new_bound)}?"
+        if edge.new_bound is None:
+            text = f"best at the {edge.side} bound (a hard limit)"
+        self.edge_note.value = f'<span style="color:#a15c00">&#9888; {html.escape(text)}</span>'
+        self.widen_button.disabled = edge.new_range is None
+        self.widen_button.layout.display = "none" if edge.new_range is None else None
+        self.edge_box.layout.display = None
 
     def refresh(
         self, dim: Dimension, trials: list[Trial], inside: dict[int, bool], best: Trial | None
@@ -666,12 +702,20 @@ class SpaceControls:
         marks = force or not self.study.running or now - self._marks_at >= MARKS_INTERVAL
         if marks:
             self._marks_at = now
+            self._show_edges()
         for key, control in self.controls.items():
             numeric = isinstance(control, NumericControl)
             if (numeric and marks) or (not numeric and not numeric_only):
                 control.refresh(space.by_key[key], trials, inside, best)
         self._visibility(space)
         self._show_status(space, trials, inside)
+
+    def _show_edges(self) -> None:
+        """The edge warnings, as ``study.at_bounds()`` finds them (as often as the strips)."""
+        edges = {e.key: e for e in self.study.at_bounds()}
+        for key, control in self.controls.items():
+            if isinstance(control, NumericControl):
+                control.show_edge(edges.get(key))
 
     def _visibility(self, space: Space) -> None:
         """Rows of dims under options switched off are hidden."""
@@ -753,6 +797,29 @@ class SpaceControls:
             self._message = html.escape(note)
             self._show_status()
             return True
+
+    def widen(self, key: str, n: int | None = None) -> bool:
+        """Move ``key``'s flagged bound outward and continue (Continue with that range).
+
+        Other edits shown in the panel go with it, as with Continue. Returns whether it
+        worked; when the bound is no longer at the edge the panel says so.
+        """
+        with self._lock:
+            ranges = self.study.suggest_widening(key)
+            if key not in ranges:
+                self.show_error(f"widen {key}: its best trials no longer sit at a bound")
+                self._show_edges()
+                return False
+            control = self.controls[key]
+            assert isinstance(control, NumericControl)
+            low, high = ranges[key][:2]
+            self._syncing = True
+            try:
+                control.low.value, control.high.value = _fmt(low), _fmt(high)
+                control._set_slider(control.to_axis(low), control.to_axis(high))
+            finally:
+                self._syncing = False
+            return self.continue_(n)
 
     def zoom(self) -> dict[str, Any]:
         """Fill the controls with ranges around the best trials (not applied until Continue)."""

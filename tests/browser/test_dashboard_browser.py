@@ -102,7 +102,7 @@ def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
         "from sklearn.model_selection import cross_val_score\n\n"
         "model = SVC(\n"
         "    C=tune.loguniform(1e-2, 1e3),\n"
-        "    gamma=tune.loguniform(1e-5, 1e-1),\n"
+        "    gamma=tune.loguniform(1e-6, 1e-3),\n"  # the best end up at its upper bound: a warning
         '    kernel=tune.choice(["rbf", "poly", "sigmoid"]),\n'
         ")\n"
         "1 - cross_val_score(model, X, y, cv=3).mean()",
@@ -146,6 +146,10 @@ def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
         "() => /trial \\d+ ·/.test(document.querySelector('.hpmagic-dash .hpmagic-output').innerText)",
         timeout=15_000,
     )
+    # gamma's best trials sit at its upper bound: the edge warning shows beside it, for the picture too
+    edge = page.locator(".hpmagic-dash .hpmagic-control-1 .hpmagic-edge")
+    edge.wait_for(state="visible", timeout=15_000)
+    assert "best at the upper bound: widen to 0.01?" in edge.inner_text()
     cell = page.locator(".jp-CodeCell").nth(2)
     cell.scroll_into_view_if_needed()
     SCREENSHOT.parent.mkdir(exist_ok=True)

@@ -63,3 +63,43 @@ def test_drag_a_slider_and_continue(lab, new_page):
     assert [t.number for t in trials] == list(range(32))
     assert all(new_low - 1e-9 <= t.params["x"] <= high + 1e-9 for t in trials[12:])
     assert any(t.params["x"] < new_low for t in trials[:12])  # earlier trials kept
+
+
+EDGE_CELL = (
+    "%%tune -n 30 --seed 4 --name edge -o e\nx = tune.uniform(-1, 1)\nn = tune.int(10, 100)\n"
+    "1000 / n + x ** 2\n"
+)
+
+
+def test_edge_warning_and_widen(lab, new_page):
+    write_notebook(lab.root, "edge.ipynb", ["%load_ext hpmagic", EDGE_CELL])
+    page = new_page(width=1280, height=1400)
+    open_notebook(page, lab, "edge.ipynb")
+    run_all(page)
+    # the best trials sit at n's upper bound 100: the warning shows beside n (control 1), not x
+    row = page.locator(".hpmagic-dash .hpmagic-control-1")
+    warning = row.locator(".hpmagic-edge")
+    warning.wait_for(state="visible", timeout=120_000)
+    assert "best at the upper bound: widen to 190?" in warning.inner_text()
+    assert not page.locator(".hpmagic-dash .hpmagic-control-0 .hpmagic-edge").is_visible()
+    page.wait_for_function(
+        "() => document.querySelector('.hpmagic-dash .hpmagic-title').innerText.includes('completed')",
+        timeout=120_000,
+    )
+    row.locator(".hpmagic-widen").click()
+    # Widen continues: 20 more trials (the box's default) in the wider range
+    page.wait_for_function(
+        "() => /^20\\/20 trials/.test(document.querySelector('.hpmagic-dash .hpmagic-status').innerText)"
+        " && document.querySelector('.hpmagic-dash .hpmagic-title').innerText.includes('completed')",
+        timeout=120_000,
+    )
+    assert row.locator("input[type=text]").nth(1).input_value() == "190"
+    store = Store(str(lab.root / ".hpmagic" / "studies.db"))
+    try:
+        trials = store.trials("edge")
+    finally:
+        store.close()
+    assert [t.number for t in trials] == list(range(50))
+    assert all(10 <= t.params["n"] <= 100 for t in trials[:30])
+    assert all(10 <= t.params["n"] <= 190 for t in trials[30:])
+    assert max(t.params["n"] for t in trials[30:]) > 100

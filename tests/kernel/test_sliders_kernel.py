@@ -138,3 +138,38 @@ def test_continue_while_running_refines_the_running_study(kernel):
     assert kernel.value("all(0 <= t.params['x'] <= 1 for t in s3.trials if t.number >= mark)")
     assert kernel.value("len([t for t in s3.trials if t.number >= mark])") >= 5
     assert "running study" in kernel.value("c3.status.value")
+
+
+def test_edge_warning_appears_as_trials_come_in_and_widen_continues_wider(kernel):
+    # the loss falls as n grows: its best trials end up at the upper bound 100
+    reply = kernel.execute(
+        "%%tune -n 40 --seed 4 -o e\nimport time\ntime.sleep(0.01)\n"
+        "n = tune.int(10, 100)\nx = tune.uniform(-1, 1)\n1000 / n + x ** 2"
+    )
+    assert reply.status == "ok", reply.error_text
+    # the dashboard's own panel says so, from its throttled refresh while the run goes on
+    reply = kernel.execute(
+        "import time\n"
+        "from hpmagic.ui import dashboard as _dash\n"
+        "ce = _dash.views(e)[0]._controls\n"
+        "deadline = time.monotonic() + 60\n"
+        "while ce.control('n').edge is None and time.monotonic() < deadline: time.sleep(0.02)\n"
+        "e.wait(60)\n"
+        "ce.refresh()\n"
+    )
+    assert reply.status == "ok", reply.error_text
+    assert kernel.value("ce.control('n').edge_box.layout.display") is None
+    assert "best at the upper bound: widen to 190?" in kernel.value("ce.control('n').edge_note.value")
+    assert kernel.value("ce.control('x').edge_box.layout.display") == "none"
+    assert kernel.value("[(x.key, x.side, x.new_range) for x in e.at_bounds()]") == [
+        ("n", "upper", (10, 190))
+    ]
+    # Widen: refine that bound outward, then run the box's count of trials
+    reply = kernel.execute("ce.n_box.value = 15\nce.control('n').widen_button.click()")
+    assert reply.status == "ok", reply.error_text
+    wait_done(kernel, "e")
+    assert kernel.value("e.space['n']") == (10, 190)
+    assert kernel.value("len(e.trials)") == 55
+    assert kernel.value("all(e.is_inside(t) and 10 <= t.params['n'] <= 190 for t in e.trials[40:])")
+    assert kernel.value("max(t.params['n'] for t in e.trials[40:])") > 100
+    assert "running 15 more trials in the new space" in kernel.value("ce.status.value")

@@ -86,3 +86,49 @@ def test_errors_are_shown_as_text(panel):
     before = panel.study.search_space.to_json()
     assert panel.continue_() is False
     assert panel.study.search_space.to_json() == before and not panel.study.running
+
+
+EDGE_CELL = """
+n = tune.int(10, 100)
+x = tune.uniform(-1, 1)
+1000 / n + x ** 2
+"""
+
+
+def test_edge_warning_and_widen_continue_in_the_wider_range():
+    s = hpmagic.create_study(EDGE_CELL, {}, Options(max_evals=30, seed=4)).run().wait(60)
+    panel = SpaceControls(s, live=False)
+    try:
+        n, x = panel.control("n"), panel.control("x")
+        assert n.edge_box.layout.display is None and x.edge_box.layout.display == "none"
+        assert "best at the upper bound: widen to 190?" in n.edge_note.value
+        assert not n.widen_button.disabled
+        panel.n_box.value = 15
+        n.widen_button.click()
+        s.wait(60)
+        assert s.space["n"] == (10, 190) and len(s.trials) == 45
+        assert max(t.params["n"] for t in s.trials[30:]) > 100
+        panel.refresh()
+        assert (n.low.value, n.high.value) == ("10", "190")
+        # the warning follows the trials: the best may sit at the new bound again, never the old
+        assert n.edge is None or n.edge.bound == 190
+        # a bound no longer at the edge is refused with a message, and nothing changes
+        s.refine(n=(10, 100000)).run(5).wait(60)
+        panel.refresh()
+        assert panel.widen("x") is False and "no longer sit at a bound" in panel.status.value
+        assert s.space["x"] == (-1.0, 1.0)
+    finally:
+        panel.close()
+        s.close()
+
+
+def test_a_hard_limit_shows_the_warning_without_widen():
+    s = hpmagic.create_study("n = tune.int(1, 50)\nn", {}, Options(max_evals=30, seed=1)).run().wait(60)
+    panel = SpaceControls(s, live=False)
+    try:
+        n = panel.control("n")
+        assert n.edge is not None and n.edge.side == "lower" and n.edge.new_range is None
+        assert "hard limit" in n.edge_note.value and n.widen_button.layout.display == "none"
+    finally:
+        panel.close()
+        s.close()
