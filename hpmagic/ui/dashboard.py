@@ -54,6 +54,7 @@ PLOT_MIN_GAP = 0.25  # seconds between two plot drawings during a run
 PLOT_DUTY = 6.0  # after a drawing of d seconds, wait at least d * PLOT_DUTY
 IMPORTANCE_GAP = 5.0  # importance() may be costly: at most this often during a run
 RECENT = 12  # trials listed in the table
+VIEWS = ("parallel", "map", "runs")  # the plots in the views' tabs
 
 _VIEWS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 _display_ids = itertools.count()
@@ -92,6 +93,8 @@ class Dashboard:
         self._importance_at = 0.0
         self._importance_version: Any = None
         self._importance: list[tuple[str, float]] = []
+        self._run_starts: set[int] = set()  # positions in the trials where a run this view saw began
+        self.view_data: dict[str, Any] = {}  # what each view last drew (parallel, map, runs)
         self._displays: list[Any] = []  # display handles, updated when the run ends
         self._controls: Any = None
         self._updating_table = False
@@ -99,6 +102,7 @@ class Dashboard:
         self.refresh_count = 0
         self.last_refresh_seconds = 0.0
         self.widget = self._build(study)
+        self._add_views(study)
         self._throttle = Throttle(self.refresh)
         self._attach_space_controls()
         self.widget.observe(self._on_comm, names="comm")  # the widget closed (by code or frontend)
@@ -298,6 +302,8 @@ class Dashboard:
             new = study.trials[len(self.history) :]
             for trial in new:
                 self.history.add(trial)
+            if 0 < study.n_before_run <= len(self.history):
+                self._run_starts.add(study.n_before_run)  # where the run this view saw begins
             running = study.running
             counts = dict(self.history.counts)
             self.progress.max = max(study.n_target, 1)
@@ -390,6 +396,7 @@ class Dashboard:
                 )
         if h.reports:
             versions["curves"] = (len(h.reports), len(h))
+        versions.update(self._view_versions())
         return versions
 
     def _pending_plots(self) -> list[str]:
@@ -438,6 +445,8 @@ class Dashboard:
             data = plotdata.report_curves(h.reports, states, final, study.direction)
             self.curves.value = plots.curves_png(data)
             self.curves_box.layout.display = ""
+        elif name in VIEWS:
+            self._draw_view(name)
 
     def _draw_importance(self, now_: bool) -> None:
         from . import plotdata, plots
@@ -459,6 +468,91 @@ class Dashboard:
             if bars:
                 self.importance.value = plots.importance_png(bars)
         self.importance_box.layout.display = "" if bars else "none"
+
+    # -- views: parallel coordinates, a map of two dimensions, the runs ------------------
+    def _add_views(self, study: Study) -> None:
+        """The views' tabs, under the report curves."""
+        self.views_tab = self._build_views(study)
+        children = list(self.widget.children)
+        children.insert(children.index(self.curves_box) + 1, self.views_tab)
+        self.widget.children = tuple(children)
+
+    def _build_views(self, study: Study) -> Any:
+        """A tab per view; the map's two dimensions are picked in two dropdowns."""
+        import ipywidgets as w
+
+        self.parallel_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.map_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.runs_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        options = [(dim.label, dim.key) for dim in study.search_space.dims]
+        keys = [key for _, key in options]
+        self.map_x = w.Dropdown(options=options, value=keys[0] if keys else None, description="x")
+        self.map_y = w.Dropdown(
+            options=options, value=keys[min(1, len(keys) - 1)] if keys else None, description="y"
+        )
+        for dropdown in (self.map_x, self.map_y):
+            dropdown.layout.width = "260px"
+            dropdown.observe(self._on_map_pick, names="value")
+        pick = w.HBox([self.map_x, self.map_y])
+        tab = w.Tab(
+            children=[self.parallel_plot, w.VBox([pick, self.map_plot]), self.runs_plot],
+            titles=("parallel coordinates", "two dimensions", "runs"),
+        )
+        tab.add_class("hpmagic-views")
+        return tab
+
+    def _on_map_pick(self, _: Any) -> None:
+        """Two other dimensions picked: redraw the map now, not at the next refresh."""
+        with self._lock:
+            if self._closed:
+                return
+            version = self._view_versions().get("map")
+            self._draw_view("map")
+            self._drawn["map"] = version
+            self._drawn_at["map"] = time.monotonic()
+
+    def _view_versions(self) -> dict[str, Any]:
+        """What each view shows: it is redrawn when this moves."""
+        h = self.history
+        ranges = tuple((d.low, d.high, len(d.allowed)) for d in self.study.search_space.dims)
+        return {
+            "parallel": (len(h), self.study.direction, ranges),
+            "map": (len(h), self.study.direction, self.map_x.value, self.map_y.value, ranges),
+            "runs": (len(h), self.study.direction, tuple(sorted(self._run_starts))),
+        }
+
+    def _draw_view(self, name: str) -> None:
+        from . import plotdata, plots
+
+        h, study = self.history, self.study
+        if name == "runs":
+            starts = plotdata.run_starts(h.started, h.ended, sorted(self._run_starts))
+            data = plotdata.runs(h.numbers, h.values, h.states, starts, study.direction)
+            self.runs_plot.value = plots.runs_png(data)
+            self.view_data[name] = data
+        elif name == "parallel":
+            dims = study.search_space.dims
+            columns = [self._column(d.key) for d in dims]
+            data = plotdata.parallel(dims, h.numbers, h.values, h.states, columns, study.direction)
+            self.parallel_plot.value = plots.parallel_png(data)
+            self.view_data[name] = data
+        elif name == "map":
+            by_key = study.search_space.by_key
+            kx, ky = self.map_x.value, self.map_y.value
+            if kx not in by_key or ky not in by_key:
+                return
+            cx, cy = self._column(kx), self._column(ky)
+            data = plotdata.value_map(
+                by_key[kx], by_key[ky], h.numbers, h.values, h.states, cx, cy, study.direction
+            )
+            self.map_plot.value = plots.map_png(data)
+            self.view_data[name] = data
+
+    def _column(self, key: str) -> Any:
+        from .plotdata import param_column
+
+        h = self.history
+        return param_column(key, len(h), h.raws, h.positions.get(key, []), h.params.get(key, []))
 
     # -- the cell's display ---------------------------------------------------------------
     def bundle(self) -> dict[str, Any]:

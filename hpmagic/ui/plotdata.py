@@ -48,6 +48,8 @@ class History:
     #: per dimension key, the positions (in the columns above) of trials that had it, and its values
     positions: dict[str, array[int]] = field(default_factory=dict)
     params: dict[str, array[float]] = field(default_factory=dict)
+    started: array[float] = field(default_factory=lambda: array("d"))  # wall-clock, 0 when unknown
+    ended: array[float] = field(default_factory=lambda: array("d"))
 
     @property
     def touched(self) -> dict[str, int]:
@@ -60,6 +62,8 @@ class History:
         value = trial.value
         self.values.append(float(value) if value is not None and trial.state != FAILED else math.nan)
         self.states.append(trial.state)
+        self.started.append(float(getattr(trial, "started", 0.0) or 0.0))
+        self.ended.append(float(getattr(trial, "ended", 0.0) or 0.0))
         raw = getattr(trial, "raw", None) or {}
         self.raws.append(raw)
         at = len(self.numbers) - 1
@@ -370,3 +374,313 @@ def report_curves(
         curves.append((n, steps, vals, states.get(n, COMPLETE)))
         every.extend(vals.tolist())
     return Curves(curves=curves, log=spans_decades(every), n=len(reports))
+
+
+# -- views: parallel coordinates, a two-dimension map, the runs of a continued study ---------
+
+#: lines drawn in the parallel-coordinates plot at most (the best half and the recent half)
+MAX_LINES = 300
+#: a new run starts after this long with no trial running (and at least RUN_GAP_DURATIONS trials' time)
+RUN_GAP = 30.0
+RUN_GAP_DURATIONS = 20.0
+
+
+def param_column(
+    key: str,
+    n: int,
+    raws: Sequence[dict[str, Any]],
+    positions: Sequence[int] | None = None,
+    params: Sequence[float] | None = None,
+) -> np.ndarray:
+    """One dimension's raw values for all ``n`` trials, NaN where it was not active."""
+    if positions is None:
+        positions = [i for i, raw in enumerate(raws) if key in raw]
+        params = [float(raws[i][key]) for i in positions]
+    col = np.full(n, np.nan)
+    idx = np.asarray(positions, dtype=int)
+    col[idx] = np.asarray(params, dtype=float)[: idx.size]
+    return col
+
+
+def value_range(dim: Any, col: np.ndarray, cover: bool = False) -> tuple[float, float]:
+    """A numeric dimension's current range (``cover``: widened to the values seen); the
+    values' own range for unbounded ones (normal, lognormal)."""
+    seen = col[np.isfinite(col)]
+    if dim.is_log:
+        seen = seen[seen > 0]
+    lo, hi = (dim.low, dim.high) if dim.is_bounded else (None, None)
+    if lo is None or hi is None:
+        if not seen.size:
+            return (1.0, 10.0) if dim.is_log else (0.0, 1.0)
+        lo, hi = float(seen.min()), float(seen.max())
+    elif cover and seen.size:
+        lo, hi = min(float(lo), float(seen.min())), max(float(hi), float(seen.max()))
+    return float(lo), float(hi)
+
+
+def _fmt_tick(v: float) -> str:
+    return f"{v:.3g}"
+
+
+@dataclass
+class Axis:
+    """One dimension placed on [0, 1]: where each trial sits, and labelled places."""
+
+    label: str
+    pos: np.ndarray  # per trial, NaN where inactive
+    ticks: list[tuple[float, str]]  # (place in [0, 1], text); choices: their literal labels
+    log: bool
+
+
+def unit_axis(dim: Any, col: np.ndarray, val: np.ndarray, ok: np.ndarray, direction: str) -> Axis:
+    """``dim`` normalised to its current range: log dims in decades, choices evenly spaced."""
+    if dim.kind == "choice":
+        labels, places = categorise(dim, col, val, ok, direction)
+        span = max(len(labels) - 1, 1)
+        pos = places / span if len(labels) > 1 else np.where(np.isfinite(places), 0.5, np.nan)
+        ticks = [(i / span if len(labels) > 1 else 0.5, lab) for i, lab in enumerate(labels)]
+        return Axis(dim.label, pos, ticks, False)
+    lo, hi = value_range(dim, col)
+    log = dim.is_log and lo > 0
+    f = np.log10 if log else (lambda a: a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = f(np.asarray(col, dtype=float))
+        a, b = float(f(lo)), float(f(hi))
+        pos = (t - a) / (b - a) if b > a else np.where(np.isfinite(t), 0.5, np.nan)
+    pos = np.clip(pos, -0.04, 1.04)  # outside the current range (it was narrowed): at its edge
+    mid = 10 ** ((a + b) / 2) if log else (lo + hi) / 2
+    ticks = (
+        [(0.0, _fmt_tick(lo)), (0.5, _fmt_tick(mid)), (1.0, _fmt_tick(hi))]
+        if b > a
+        else [(0.5, _fmt_tick(lo))]
+    )
+    return Axis(dim.label, pos, ticks, log)
+
+
+@dataclass
+class Parallel:
+    """Parallel coordinates: one line per drawn trial over the dimensions' axes."""
+
+    axes: list[Axis]  # pos of each axis holds only the drawn lines' places
+    lines: np.ndarray  # (lines, dims) places in [0, 1], NaN where inactive
+    shade: np.ndarray  # per line, 0 (worst drawn) .. 1 (best)
+    best: np.ndarray | None  # the best trial's places
+    best_number: int | None
+    n: int  # complete trials in all
+
+
+def shade_of(val: np.ndarray, direction: str) -> np.ndarray:
+    """0 for the worst value .. 1 for the best (in decades when values spread over several)."""
+    v = np.asarray(val, dtype=float)
+    if spans_decades(v):
+        v = np.log10(v)
+    loss = -v if direction == "maximize" else v
+    if not loss.size:
+        return loss
+    lo, hi = float(np.min(loss)), float(np.max(loss))
+    return np.ones_like(loss) if hi <= lo else (hi - loss) / (hi - lo)
+
+
+def _best_and_recent(loss: np.ndarray, keep: int) -> np.ndarray:
+    """Indices of the ``keep // 2`` best and the most recent, at most about ``keep``."""
+    if loss.size <= keep:
+        return np.arange(loss.size)
+    best = np.argsort(loss, kind="stable")[: keep // 2]
+    return np.unique(np.concatenate([best, np.arange(loss.size - (keep - keep // 2), loss.size)]))
+
+
+def parallel(
+    dims: Sequence[Any],
+    numbers: Sequence[int],
+    values: Sequence[float],
+    states: Sequence[str],
+    columns: Sequence[np.ndarray],
+    direction: str = "minimize",
+    max_lines: int = MAX_LINES,
+) -> Parallel:
+    """The parallel-coordinates plot's data: complete trials, each dimension on [0, 1]."""
+    val = np.asarray(values, dtype=float)
+    ok = (np.asarray(states, dtype=object) == COMPLETE) & np.isfinite(val)
+    oi = np.flatnonzero(ok)
+    sign = -1.0 if direction == "maximize" else 1.0
+    keep = oi[_best_and_recent(sign * val[oi], max_lines)]
+    axes = [unit_axis(d, np.asarray(c, dtype=float), val, ok, direction) for d, c in zip(dims, columns)]
+    lines = np.column_stack([a.pos[keep] for a in axes]) if axes else np.empty((keep.size, 0))
+    best = best_number = None
+    if oi.size:
+        b = oi[np.argmin(sign * val[oi])]
+        best = np.asarray([a.pos[b] for a in axes], dtype=float)
+        best_number = int(np.asarray(numbers)[b])
+    for a in axes:
+        a.pos = a.pos[keep]
+    return Parallel(axes, lines, shade_of(val[keep], direction), best, best_number, int(oi.size))
+
+
+#: bins per numeric axis of the two-dimension map
+MAP_BINS = 12
+
+
+@dataclass
+class MapAxis:
+    """One side of the map: bin edges in the dimension's units, and where each trial sits."""
+
+    label: str
+    edges: np.ndarray
+    place: np.ndarray  # per trial: its value (numeric) or category place (choice)
+    log: bool
+    categories: list[str]
+
+
+def map_axis(
+    dim: Any, col: np.ndarray, val: np.ndarray, ok: np.ndarray, direction: str, bins: int
+) -> MapAxis:
+    """Bins of ``dim``: one per category for a choice, ``bins`` even ones (in decades when log)."""
+    if dim.kind == "choice":
+        labels, places = categorise(dim, col, val, ok, direction)
+        return MapAxis(dim.label, np.arange(len(labels) + 1) - 0.5, places, False, labels)
+    lo, hi = value_range(dim, col, cover=True)
+    log = dim.is_log and lo > 0
+    if hi <= lo:
+        lo, hi = (lo / 2, lo * 2) if log else (lo - 0.5, hi + 0.5)
+    edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+    return MapAxis(dim.label, edges, np.asarray(col, dtype=float), log, [])
+
+
+@dataclass
+class MapData:
+    """Two dimensions against each other: the mean value in each bin (NaN: no trial there)."""
+
+    x: MapAxis  # place holds the drawn trials only
+    y: MapAxis
+    grid: np.ndarray  # (len(y.edges) - 1, len(x.edges) - 1), as pcolormesh takes it
+    px: np.ndarray  # drawn trials' places (choices jittered)
+    py: np.ndarray
+    best: tuple[float, float] | None
+    log_values: bool
+    n: int  # complete trials with both dimensions
+    direction: str = "minimize"
+
+
+def _bin(axis: MapAxis, place: np.ndarray) -> np.ndarray:
+    """Each place's bin index (values on or past the last edge go to the last bin)."""
+    nb = axis.edges.size - 1
+    return np.clip(np.searchsorted(axis.edges, place, side="right") - 1, 0, nb - 1)
+
+
+def binned_mean(ix: np.ndarray, iy: np.ndarray, val: np.ndarray, nx: int, ny: int) -> np.ndarray:
+    """The mean of ``val`` per (iy, ix) cell; NaN for empty cells."""
+    flat = iy * nx + ix
+    counts = np.bincount(flat, minlength=nx * ny)
+    sums = np.bincount(flat, weights=val, minlength=nx * ny)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return mean.reshape(ny, nx)
+
+
+def value_map(
+    dim_x: Any,
+    dim_y: Any,
+    numbers: Sequence[int],
+    values: Sequence[float],
+    states: Sequence[str],
+    col_x: np.ndarray,
+    col_y: np.ndarray,
+    direction: str = "minimize",
+    bins: int = MAP_BINS,
+    max_points: int = MAX_POINTS,
+) -> MapData:
+    """The map's data: complete trials where both dimensions were active, binned."""
+    val = np.asarray(values, dtype=float)
+    cx, cy = np.asarray(col_x, dtype=float), np.asarray(col_y, dtype=float)
+    ok = (np.asarray(states, dtype=object) == COMPLETE) & np.isfinite(val) & np.isfinite(cx) & np.isfinite(cy)
+    ax = map_axis(dim_x, cx, val, ok, direction, bins)
+    ay = map_axis(dim_y, cy, val, ok, direction, bins)
+    oi = np.flatnonzero(ok)
+    log_values = spans_decades(val[oi])
+    binned = np.log10(val[oi]) if log_values else val[oi]
+    grid = binned_mean(
+        _bin(ax, ax.place[oi]), _bin(ay, ay.place[oi]), binned, ax.edges.size - 1, ay.edges.size - 1
+    )
+    if log_values:
+        grid = 10**grid  # the mean in decades, shown in the value's units
+    num = np.asarray(numbers, dtype=float)
+    best = None
+    if oi.size:
+        b = oi[np.nanargmax(val[oi]) if direction == "maximize" else np.nanargmin(val[oi])]
+        best = (float(ax.place[b]), float(ay.place[b]))
+    keep = oi[sample_indices(oi.size, max_points)]
+    px = ax.place[keep] + (jitter(num[keep]) if ax.categories else 0.0)
+    py = ay.place[keep] + (jitter(num[keep] * 1.7) if ay.categories else 0.0)
+    ax.place, ay.place = ax.place[keep], ay.place[keep]
+    return MapData(ax, ay, grid, px, py, best, log_values, int(oi.size), direction)
+
+
+@dataclass
+class Runs:
+    """The trials split by run: the study's best so far, coloured by the run it came in."""
+
+    starts: list[int]  # positions (in the trials) where each run begins; the first is 0
+    labels: list[str]  # per run: "run k (m trials)"
+    x: list[np.ndarray]  # per run: trial numbers of drawn complete trials
+    y: list[np.ndarray]
+    best_x: list[np.ndarray]  # per run: the study's best-so-far step line over that run
+    best_y: list[np.ndarray]
+    separators: list[float]  # trial numbers where a later run begins
+    log: bool
+    n: int
+
+
+def run_starts(
+    started: Sequence[float], ended: Sequence[float], known: Sequence[int] = (), gap: float = RUN_GAP
+) -> list[int]:
+    """Where each run begins: the ``known`` positions, and where no trial ran for a long while.
+
+    A stored study does not record its runs; a pause of ``gap`` seconds (and at
+    least :data:`RUN_GAP_DURATIONS` median trials) between the end of every
+    earlier trial and the next start means somebody ran the cell again.
+    """
+    s, e = np.asarray(started, dtype=float), np.asarray(ended, dtype=float)
+    out = {0} if s.size else set()
+    out.update(int(k) for k in known if 0 < k < s.size)
+    if s.size > 1:
+        timed = (s > 0) & (e >= s)
+        typical = float(np.median(e[timed] - s[timed])) if timed.any() else 0.0
+        limit = max(gap, RUN_GAP_DURATIONS * typical)
+        last_end = np.maximum.accumulate(np.where(e > 0, e, 0.0))[:-1]
+        idle = np.where((s[1:] > 0) & (last_end > 0), s[1:] - last_end, 0.0)
+        out.update((np.flatnonzero(idle > limit) + 1).tolist())
+    return sorted(out)
+
+
+def runs(
+    numbers: Sequence[int],
+    values: Sequence[float],
+    states: Sequence[str],
+    starts: Sequence[int],
+    direction: str = "minimize",
+    max_points: int = MAX_POINTS,
+) -> Runs:
+    """Each run's trials and its stretch of the best-so-far line (data for the runs plot)."""
+    num = np.asarray(numbers, dtype=float)
+    val = np.asarray(values, dtype=float)
+    complete = (np.asarray(states, dtype=object) == COMPLETE) & np.isfinite(val)
+    best = best_so_far(np.where(complete, val, np.nan), direction)
+    bounds = list(starts) + [num.size]
+    per_run = max(1, max_points // max(1, len(starts)))
+    out = Runs(list(starts), [], [], [], [], [], [], spans_decades(val[complete]), int(num.size))
+    for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        ci = np.flatnonzero(complete[a:b]) + a
+        ci = ci[sample_indices(ci.size, per_run)]
+        out.labels.append(f"run {k + 1} ({b - a} trials)")
+        out.x.append(num[ci])
+        out.y.append(val[ci])
+        seg = np.arange(max(a - 1, 0), b)  # from the previous run's last trial: the line joins up
+        seg = seg[np.isfinite(best[seg])]
+        change = seg[np.concatenate([[True], best[seg][1:] != best[seg][:-1]])] if seg.size else seg
+        if seg.size and change[-1] != seg[-1]:
+            change = np.append(change, seg[-1])
+        out.best_x.append(num[change])
+        out.best_y.append(best[change])
+        if k:
+            out.separators.append(float(num[a]) - 0.5)
+    return out

@@ -11,11 +11,12 @@ import io
 import math
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .plotdata import Convergence, Curves, DimensionData, shorten
+from .plotdata import Convergence, Curves, DimensionData, MapData, Parallel, Runs, shorten
 
 DPI = 96
 BLUE, ORANGE, RED, GREY, GREEN = "#4c72b0", "#dd8452", "#c44e52", "#8c8c8c", "#55a868"
@@ -231,3 +232,130 @@ def importance_png(bars: list[tuple[str, float]]) -> bytes:
 
 def curves_png(data: Curves) -> bytes:
     return render(curves_figure(data))
+
+
+# -- views: parallel coordinates, a two-dimension map, the runs of a continued study ---------
+
+#: one colour per run, in turn
+RUN_COLOURS = (BLUE, GREEN, "#8172b3", ORANGE, "#937860", "#da8bc3", "#64b5cd", RED)
+
+
+def parallel_figure(data: Parallel, width: float = 7.0, height: float = 2.8) -> Figure:
+    """One line per trial across the dimensions' axes (yellow: better), the best in red on top."""
+    from matplotlib import colormaps
+    from matplotlib.collections import LineCollection
+
+    fig, ax = _axes(width, height)
+    ax.grid(False)
+    dims = len(data.axes)
+    if data.n == 0 or dims == 0:
+        _empty(ax, "no complete trial yet" if dims else "no dimension to show")
+    else:
+        xs = np.arange(dims, dtype=float)
+        segs = np.stack([np.broadcast_to(xs, data.lines.shape), data.lines], axis=-1)
+        colours = colormaps["viridis"](data.shade)
+        ax.add_collection(LineCollection(segs, colors=colours, linewidths=0.7, alpha=0.5, zorder=2))
+        if data.best is not None:
+            ax.plot(
+                xs, data.best, color=RED, linewidth=2.0, zorder=4, label=f"best (trial {data.best_number})"
+            )
+            ax.legend(fontsize=FONT - 1, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
+        for i, axis in enumerate(data.axes):
+            ax.axvline(i, color=GREY, linewidth=0.8, zorder=1)
+            for place, text in axis.ticks:
+                ax.text(
+                    i + 0.04, place, shorten(text, 16), fontsize=FONT - 2, va="center", zorder=5, **LITERAL
+                )
+        ax.set_xticks(xs)
+        ax.set_xticklabels([shorten(a.label + (" (log)" if a.log else ""), 18) for a in data.axes], **LITERAL)
+        ax.set_xlim(-0.15, dims - 0.5)
+        ax.set_ylim(-0.08, 1.08)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+    shown = f" ({data.lines.shape[0]} of {data.n})" if data.lines.shape[0] < data.n else ""
+    ax.set_title(f"parallel coordinates{shown}: lighter is better", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.2, bottom=0.4, right=0.2)
+    return fig
+
+
+def _map_side(ax: Any, side: str, data: Any) -> None:
+    """Scale, limits and labels of one side of the map (choices: their literal labels)."""
+    axis = ax.xaxis if side == "x" else ax.yaxis
+    if data.log:
+        (ax.set_xscale if side == "x" else ax.set_yscale)("log")
+    (ax.set_xlim if side == "x" else ax.set_ylim)(data.edges[0], data.edges[-1])
+    if data.categories:
+        axis.set_ticks(np.arange(len(data.categories)))
+        axis.set_ticklabels([shorten(c, 12) for c in data.categories], **LITERAL)
+    axis.label.set_fontsize(FONT)
+    (ax.set_xlabel if side == "x" else ax.set_ylabel)(shorten(data.label, 24), **LITERAL)
+
+
+def map_figure(data: MapData, width: float = 4.6, height: float = 3.2) -> Figure:
+    """The mean value per bin as colour (blank: no trial there), the trials on top, the best starred."""
+    from matplotlib.colors import LogNorm, Normalize
+
+    fig, ax = _axes(width, height)
+    ax.grid(False)
+    finite = data.grid[np.isfinite(data.grid)]
+    if finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        norm = (
+            LogNorm(lo, max(hi, lo * 1.0001))
+            if data.log_values and lo > 0
+            else Normalize(lo, max(hi, lo + 1e-12))
+        )
+        cmap = "viridis" if data.direction == "maximize" else "viridis_r"
+        mesh = ax.pcolormesh(
+            data.x.edges, data.y.edges, np.ma.masked_invalid(data.grid), cmap=cmap, norm=norm
+        )
+        bar = fig.colorbar(mesh, ax=ax, pad=0.02, fraction=0.06)
+        bar.ax.tick_params(labelsize=FONT - 2, length=2)
+        bar.ax.minorticks_off()
+        ax.plot(data.px, data.py, "o", ms=2.2, color="white", mec="black", mew=0.3, alpha=0.7, zorder=3)
+        if data.best is not None:
+            ax.plot([data.best[0]], [data.best[1]], "*", ms=11, color=RED, mec="white", mew=0.6, zorder=4)
+    else:
+        _empty(ax, "no complete trial with both yet")
+    _map_side(ax, "x", data.x)
+    _map_side(ax, "y", data.y)
+    ax.set_title("mean value per bin: lighter is better", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.75, bottom=0.55 if data.x.categories else 0.45)
+    return fig
+
+
+def runs_figure(data: Runs, width: float = 5.2, height: float = 2.7) -> Figure:
+    """Each run's trials in its own colour, the best so far over them, a line where a run begins."""
+    fig, ax = _axes(width, height)
+    if data.n == 0:
+        _empty(ax, "no trials yet")
+    else:
+        for k, label in enumerate(data.labels):
+            colour = RUN_COLOURS[k % len(RUN_COLOURS)]
+            if data.x[k].size:
+                ax.plot(
+                    data.x[k], data.y[k], "o", ms=3, color=colour, alpha=0.55, mew=0, label=label, zorder=2
+                )
+            if data.best_x[k].size:
+                ax.step(data.best_x[k], data.best_y[k], where="post", color=colour, linewidth=1.6, zorder=3)
+        for x in data.separators:
+            ax.axvline(x, color=GREY, linestyle="--", linewidth=0.9, zorder=1)
+        if data.log:
+            ax.set_yscale("log")
+        ax.set_xlabel("trial", fontsize=FONT)
+        ax.legend(fontsize=FONT - 1, frameon=False, loc="upper right", markerscale=1.2, handlelength=1.0)
+    ax.set_title(f"runs ({len(data.labels)}): best so far per run", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.62, bottom=0.45)
+    return fig
+
+
+def parallel_png(data: Parallel) -> bytes:
+    return render(parallel_figure(data))
+
+
+def map_png(data: MapData) -> bytes:
+    return render(map_figure(data))
+
+
+def runs_png(data: Runs) -> bytes:
+    return render(runs_figure(data))
