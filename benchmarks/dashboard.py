@@ -3,11 +3,15 @@
     python benchmarks/dashboard.py            # both parts
     python benchmarks/dashboard.py refresh    # refresh time at 100 / 1000 / 5000 trials
     python benchmarks/dashboard.py idle       # a trivial cell's latency in a real kernel
+    python benchmarks/dashboard.py views      # a refresh redrawing each plot alone at 5000 trials
 
 *refresh*: a study with N ended trials (4 dimensions, one a choice), a dashboard
 on it; one trial more, then one refresh — text, table and the plots that are due —
 timed; median and worst of several rounds. ``full`` is the worst case where every
 plot is redrawn (the run's last refresh).
+*views*: at 5000 trials (in two runs), one trial more, then a refresh where only
+the named plot is stale (convergence, parallel coordinates, the map of two
+dimensions, the runs), timed; median and worst.
 *idle*: a real kernel runs ``1`` repeatedly; median round trip with no study, while a
 study of trivial trials runs without any view (the run's own cost), and while a
 %%tune study runs with its dashboard; each as a ratio to the idle kernel.
@@ -105,6 +109,34 @@ def bench_refresh(rounds: int = 15) -> None:
         )
 
 
+def bench_views(n: int = 5000, rounds: int = 15) -> None:
+    from hpmagic.ui import dashboard
+
+    study = make_study(n)
+    d = dashboard.Dashboard(study)
+    d._run_starts.add(n // 2)  # a continued study: the runs plot has two runs to tell apart
+    d.refresh(final=True)
+    d._throttle.cancel()
+    for name in ("convergence", "parallel", "map", "runs"):
+        times = []
+        for _ in range(rounds):
+            add_one(study)
+            d._next_draw = time.monotonic() + 60
+            d.refresh()  # the new trial's text, no plot
+            d._drawn.update(d._plot_versions())
+            d._drawn.pop(name)  # only this plot is stale
+            d._next_draw = 0.0
+            t0 = time.perf_counter()
+            d.refresh()
+            times.append(time.perf_counter() - t0)
+            d._throttle.cancel()
+            assert name in d._drawn
+        print(
+            f"refresh at {n} trials redrawing {name:<11}: median {statistics.median(times) * 1e3:6.1f} ms, "
+            f"worst {max(times) * 1e3:6.1f} ms"
+        )
+
+
 def bench_idle(samples: int = 40) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from kernel.kernel import Kernel
@@ -157,7 +189,7 @@ def bench_idle(samples: int = 40) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     quick = "--quick" in args
-    what = [a for a in args if not a.startswith("--")] or ["refresh", "idle"]
+    what = [a for a in args if not a.startswith("--")] or ["refresh", "views", "idle"]
     try:
         from .common import print_header
     except ImportError:
@@ -170,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "refresh" in what:
         bench_refresh(rounds=5 if quick else 15)
+    if "views" in what:
+        bench_views(rounds=5 if quick else 15)
     if "idle" in what:
         bench_idle(samples=15 if quick else 40)
     return 0

@@ -289,3 +289,36 @@ def test_a_choice_label_with_dollars_shows_its_dashboard(kernel):
     code = "_v = _dash.views(dollar)[0]; _v._drawn.clear(); _v.refresh(final=True); print('redrawn')"
     r = kernel.execute(code)
     assert r.status == "ok" and r.stdout.strip() == "redrawn", r.error_text
+
+
+def test_views_show_in_a_real_study_and_the_map_follows_the_dropdowns(kernel):
+    cell = (
+        "%%tune -n 12 --seed 0 --wait -o s16\n"
+        "x = tune.uniform(0, 1)\n"
+        "lr = tune.loguniform(1e-4, 1e-1)\n"
+        "m = tune.choice(['$a$', 'b'])\n"
+        "(x - 0.3) ** 2 + lr + (m == 'b')\n"
+    )
+    reply = kernel.execute(cell)
+    assert reply.status == "ok", reply.error_text
+    kernel.execute("from hpmagic.ui import dashboard as _dash; _v16 = _dash.views(s16)[0]")
+    sizes = kernel.value("[len(i.value) for i in (_v16.parallel_plot, _v16.map_plot, _v16.runs_plot)]")
+    heads = kernel.value(
+        "[i.value[:4] == b'\\x89PNG' for i in (_v16.parallel_plot, _v16.map_plot, _v16.runs_plot)]"
+    )
+    assert heads == [True, True, True] and min(sizes) > 1000
+    assert kernel.value("_v16.views_tab.titles") == ("parallel coordinates", "two dimensions", "runs")
+    assert kernel.value("[a.label for a in _v16.view_data['parallel'].axes]") == ["x", "lr", "m"]
+    assert kernel.value("_v16.view_data['parallel'].best_number") == kernel.value("s16.best_trial.number")
+    assert kernel.value("[k for _, k in _v16.map_x.options]") == ["x", "lr", "m"]
+    before = kernel.value(
+        "(hash(_v16.map_plot.value), _v16.view_data['map'].x.label, _v16.view_data['map'].y.label)"
+    )
+    assert before[1:] == ("x", "lr")
+    # as the frontend does: the dropdowns' values change through the widget protocol
+    kernel.execute("_v16.map_x.set_state({'index': 2}); _v16.map_y.set_state({'index': 0}); None")
+    after = kernel.value(
+        "(hash(_v16.map_plot.value), _v16.view_data['map'].x.categories, _v16.view_data['map'].y.label)"
+    )
+    assert after[1:] == (["$a$", "b"], "x")
+    assert after[0] != before[0]
