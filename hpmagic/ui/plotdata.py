@@ -631,7 +631,7 @@ class Runs:
 
 
 def run_starts(
-    started: Sequence[float], ended: Sequence[float], known: Sequence[int] = (), gap: float = RUN_GAP
+    started: Sequence[float], ended: Sequence[float], known: Sequence[int] = (), gap: float | None = None
 ) -> list[int]:
     """Where each run begins: the ``known`` positions, and where no trial ran for a long while.
 
@@ -645,7 +645,7 @@ def run_starts(
     if s.size > 1:
         timed = (s > 0) & (e >= s)
         typical = float(np.median(e[timed] - s[timed])) if timed.any() else 0.0
-        limit = max(gap, RUN_GAP_DURATIONS * typical)
+        limit = max(RUN_GAP if gap is None else gap, RUN_GAP_DURATIONS * typical)
         last_end = np.maximum.accumulate(np.where(e > 0, e, 0.0))[:-1]
         idle = np.where((s[1:] > 0) & (last_end > 0), s[1:] - last_end, 0.0)
         out.update((np.flatnonzero(idle > limit) + 1).tolist())

@@ -188,3 +188,26 @@ def test_every_view_is_drawn_and_picking_dimensions_redraws_the_map(continued):
     assert view.view_data["map"].y.categories == ["a", "b"]
     assert view.map_plot.value != before and view._drawn["map"] == view._view_versions()["map"]
     assert isinstance(plots.map_figure(view.view_data["map"]).axes[0].get_lines()[0], Line2D)
+
+
+def test_a_study_continued_from_its_store_shows_the_stored_runs_apart(tmp_path, monkeypatch):
+    import time
+
+    db = str(tmp_path / "runs.db")
+    # a pause between runs far longer than this machine's trials of ``x``; stored trials keep their times
+    monkeypatch.setattr(plotdata, "RUN_GAP", 0.3)
+    for n in (3, 2):
+        opts = hpmagic.Options(max_evals=n, seed=0, store=db, name="cont", algo="rand")
+        hpmagic.create_study("x = tune.uniform(0, 1)\nx", {}, opts).run().wait(60)
+        time.sleep(0.6)  # the time between two runs of the cell: what tells stored runs apart
+    opts = hpmagic.Options(max_evals=2, seed=0, store=db, name="cont", algo="rand")
+    study = hpmagic.create_study("x = tune.uniform(0, 1)\nx", {}, opts)
+    assert study.n_before_run == 5 and all(t.started > 0 for t in study.trials)
+    view = dashboard.Dashboard(study)
+    try:
+        study.run().wait(60)
+        runs = view.view_data["runs"]
+        assert runs.starts == [0, 3, 5]  # 3: from the pause; 5: the run this view saw begin
+        assert runs.labels == ["run 1 (3 trials)", "run 2 (2 trials)", "run 3 (2 trials)"]
+    finally:
+        view.close()
