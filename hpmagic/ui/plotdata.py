@@ -379,7 +379,7 @@ def report_curves(
 # -- views: parallel coordinates, a two-dimension map, the runs of a continued study ---------
 
 #: lines drawn in the parallel-coordinates plot at most (the best half and the recent half)
-MAX_LINES = 300
+MAX_LINES = 200
 #: a new run starts after this long with no trial running (and at least RUN_GAP_DURATIONS trials' time)
 RUN_GAP = 30.0
 RUN_GAP_DURATIONS = 20.0

@@ -278,11 +278,16 @@ def parallel_figure(data: Parallel, width: float = 7.0, height: float = 2.8) -> 
     return fig
 
 
+#: log axes written plainly (0.001, 10): cheaper to draw than math text, and as readable
+PLAIN = FuncFormatter(lambda v, _: f"{v:g}")
+
+
 def _map_side(ax: Any, side: str, data: Any) -> None:
     """Scale, limits and labels of one side of the map (choices: their literal labels)."""
     axis = ax.xaxis if side == "x" else ax.yaxis
     if data.log:
         (ax.set_xscale if side == "x" else ax.set_yscale)("log")
+        axis.set_major_formatter(PLAIN)
     (ax.set_xlim if side == "x" else ax.set_ylim)(data.edges[0], data.edges[-1])
     if data.categories:
         axis.set_ticks(np.arange(len(data.categories)))
@@ -302,7 +307,7 @@ def map_figure(data: MapData, width: float = 4.6, height: float = 3.2) -> Figure
         lo, hi = float(finite.min()), float(finite.max())
         norm = (
             LogNorm(lo, max(hi, lo * 1.0001))
-            if data.log_values and lo > 0
+            if data.log_values and lo > 0 and hi / lo >= 10  # the bins' means span decades
             else Normalize(lo, max(hi, lo + 1e-12))
         )
         cmap = "viridis" if data.direction == "maximize" else "viridis_r"
@@ -312,6 +317,7 @@ def map_figure(data: MapData, width: float = 4.6, height: float = 3.2) -> Figure
         bar = fig.colorbar(mesh, ax=ax, pad=0.02, fraction=0.06)
         bar.ax.tick_params(labelsize=FONT - 2, length=2)
         bar.ax.minorticks_off()
+        bar.ax.yaxis.set_major_formatter(PLAIN)
         ax.plot(data.px, data.py, "o", ms=2.2, color="white", mec="black", mew=0.3, alpha=0.7, zorder=3)
         if data.best is not None:
             ax.plot([data.best[0]], [data.best[1]], "*", ms=11, color=RED, mec="white", mew=0.6, zorder=4)
@@ -320,7 +326,9 @@ def map_figure(data: MapData, width: float = 4.6, height: float = 3.2) -> Figure
     _map_side(ax, "x", data.x)
     _map_side(ax, "y", data.y)
     ax.set_title("mean value per bin: lighter is better", fontsize=FONT + 1, loc="left")
-    _margins(fig, left=0.75, bottom=0.55 if data.x.categories else 0.45)
+    _margins(
+        fig, left=0.75, bottom=0.55 if data.x.categories else 0.45, right=0.45
+    )  # the colour bar's labels
     return fig
 
 
@@ -342,10 +350,20 @@ def runs_figure(data: Runs, width: float = 5.2, height: float = 2.7) -> Figure:
             ax.axvline(x, color=GREY, linestyle="--", linewidth=0.9, zorder=1)
         if data.log:
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(PLAIN)
         ax.set_xlabel("trial", fontsize=FONT)
-        ax.legend(fontsize=FONT - 1, frameon=False, loc="upper right", markerscale=1.2, handlelength=1.0)
-    ax.set_title(f"runs ({len(data.labels)}): best so far per run", fontsize=FONT + 1, loc="left")
-    _margins(fig, left=0.62, bottom=0.45)
+        ax.legend(  # in the title's row (rows of three above it), clear of the points
+            fontsize=FONT - 1,
+            frameon=False,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncol=3,
+            markerscale=1.2,
+            handlelength=1.0,
+            borderaxespad=0.1,
+        )
+    ax.set_title("runs", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.62, bottom=0.45, top=0.25 + 0.16 * ((len(data.labels) - 1) // 3))
     return fig
 
 
