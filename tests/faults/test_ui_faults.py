@@ -136,6 +136,27 @@ def test_plot_text_is_literal(built):
     assert plotdata.shorten(case.label, 18) in [t.get_text() for t in fig.axes[0].get_yticklabels()]
 
 
+def test_view_text_is_literal(built):
+    """Parallel coordinates and the map show odd option text as written, a huge choice on a bounded axis."""
+    case, study, view = built
+    view.refresh(final=True)
+    par = plots.parallel_figure(view.view_data["parallel"])
+    vmap = plots.map_figure(view.view_data["map"])
+    for fig in (par, vmap):
+        assert plots.render(fig)[:4] == b"\x89PNG"
+    ax = vmap.axes[0]
+    _assert_literal(ax.get_xticklabels() + [ax.xaxis.label])
+    assert ax.xaxis.label.get_text() == plotdata.shorten(case.label, 24)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(ticks) <= plotdata.MAX_CATEGORIES
+    texts = [str(o) for o in case.options]
+    for tick in ticks:
+        assert tick.endswith(" others") or any(t.startswith(tick.rstrip("…")) for t in texts), tick
+    on_axes = [t for t in par.axes[0].texts if t.get_text() and t.get_text() not in ("0", "0.5", "1")]
+    _assert_literal(on_axes + par.axes[0].get_xticklabels())
+    assert len(on_axes) <= plotdata.MAX_CATEGORIES
+
+
 def test_slider_panel_is_bounded(built):
     case, study, _ = built
     started = time.perf_counter()
