@@ -499,6 +499,7 @@ class Dashboard:
             titles=("parallel coordinates", "two dimensions", "runs"),
         )
         tab.add_class("hpmagic-views")
+        tab.observe(lambda _: self._throttle.poke(), names="selected_index")  # its plot may be stale
         return tab
 
     def _on_map_pick(self, _: Any) -> None:
@@ -515,11 +516,15 @@ class Dashboard:
         """What each view shows: it is redrawn when this moves."""
         h = self.history
         ranges = tuple((d.low, d.high, len(d.allowed)) for d in self.study.search_space.dims)
-        return {
+        versions = {
             "parallel": (len(h), self.study.direction, ranges),
             "map": (len(h), self.study.direction, self.map_x.value, self.map_y.value, ranges),
             "runs": (len(h), self.study.direction, tuple(sorted(self._run_starts))),
         }
+        if self.study.running:  # during a run only the tab in sight; the others when the run ends
+            shown = VIEWS[self.views_tab.selected_index or 0]
+            return {shown: versions[shown]}
+        return versions
 
     def _draw_view(self, name: str) -> None:
         from . import plotdata, plots

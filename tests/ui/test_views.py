@@ -211,3 +211,27 @@ def test_a_study_continued_from_its_store_shows_the_stored_runs_apart(tmp_path, 
         assert runs.labels == ["run 1 (3 trials)", "run 2 (2 trials)", "run 3 (2 trials)"]
     finally:
         view.close()
+
+
+def test_during_a_run_only_the_tab_in_sight_is_drawn():
+    import threading
+
+    gate = threading.Event()
+    cell = "x = tune.uniform(0, 1)\nGATE.wait(30)\nx"
+    study = hpmagic.create_study(cell, {"GATE": gate}, hpmagic.Options(max_evals=3, seed=0))
+    view = dashboard.Dashboard(study)
+    try:
+        study.run()
+        assert study.running
+        assert set(view._view_versions()) == {"parallel"}
+        view.views_tab.selected_index = 2
+        assert set(view._view_versions()) == {"runs"}
+        gate.set()
+        study.wait(60)
+        assert set(view._view_versions()) == set(dashboard.VIEWS)
+        assert all(
+            view._drawn[name] == v for name, v in view._view_versions().items()
+        )  # the run's end drew all
+    finally:
+        gate.set()
+        view.close()
