@@ -483,6 +483,7 @@ class Dashboard:
 
         self.parallel_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.map_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.map_plot.add_class("hpmagic-map")
         self.runs_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
         options = [(dim.label, dim.key) for dim in study.search_space.dims]
         keys = [key for _, key in options]
@@ -490,7 +491,8 @@ class Dashboard:
         self.map_y = w.Dropdown(
             options=options, value=keys[min(1, len(keys) - 1)] if keys else None, description="y"
         )
-        for dropdown in (self.map_x, self.map_y):
+        for side, dropdown in (("x", self.map_x), ("y", self.map_y)):
+            dropdown.add_class(f"hpmagic-map-{side}")
             dropdown.layout.width = "260px"
             dropdown.observe(self._on_map_pick, names="value")
         pick = w.HBox([self.map_x, self.map_y])

@@ -1,0 +1,41 @@
+"""The view tabs in JupyterLab: open the map's tab, pick another dimension, the map is drawn again."""
+
+from __future__ import annotations
+
+import pytest
+
+from .lab import open_notebook, run_all, write_notebook
+
+pytestmark = pytest.mark.browser
+
+CELL = (
+    "%%tune -n 10 --seed 3 --name views -o s\n"
+    "x = tune.uniform(0, 10)\n"
+    "lr = tune.loguniform(1e-4, 1e-1)\n"
+    "m = tune.choice(['$a$', 'b'])\n"
+    "(x - 7) ** 2 + lr + (m == 'b')\n"
+)
+MAP_SRC = "() => document.querySelector('.hpmagic-dash .hpmagic-map').src"
+
+
+def test_pick_two_dimensions_and_the_map_follows(lab, new_page):
+    write_notebook(lab.root, "views.ipynb", ["%load_ext hpmagic", CELL])
+    page = new_page(width=1280, height=1600)
+    open_notebook(page, lab, "views.ipynb")
+    run_all(page)
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.hpmagic-dash .hpmagic-title');"
+        " return t && t.innerText.includes('completed'); }",
+        timeout=120_000,
+    )
+    tabs = page.locator(".hpmagic-dash .hpmagic-views .lm-TabBar-tab")
+    assert tabs.all_inner_texts() == ["parallel coordinates", "two dimensions", "runs"]
+    tabs.nth(1).click()
+    page.locator(".hpmagic-dash .hpmagic-map").wait_for(state="visible", timeout=15_000)
+    before = page.evaluate(MAP_SRC)
+    assert before.startswith("blob:") or before.startswith("data:image/png")
+    y = page.locator(".hpmagic-dash .hpmagic-map-y select")
+    assert y.input_value() == "lr"
+    y.select_option(label="m")
+    page.wait_for_function(f"() => ({MAP_SRC})() !== {before!r}", timeout=15_000)
+    assert page.dialogs == []
