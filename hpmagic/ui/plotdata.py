@@ -419,7 +419,7 @@ def value_range(dim: Any, col: np.ndarray, cover: bool = False) -> tuple[float, 
 
 
 def _fmt_tick(v: float) -> str:
-    return f"{v:.3g}"
+    return f"{v:.4g}" if abs(v) >= 1 else f"{v:.3g}"  # 1000 as 1000, not 1e+03
 
 
 @dataclass
@@ -542,7 +542,10 @@ def map_axis(
     log = dim.is_log and lo > 0
     if hi <= lo:
         lo, hi = (lo / 2, lo * 2) if log else (lo - 0.5, hi + 0.5)
-    edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+    if dim.is_int and not log and hi - lo + 1 <= bins:  # a bin per integer, not bins between them
+        edges = np.arange(round(lo), round(hi) + 2) - 0.5
+    else:
+        edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
     return MapAxis(dim.label, edges, np.asarray(col, dtype=float), log, [])
 
 

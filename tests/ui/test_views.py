@@ -95,6 +95,26 @@ def test_map_bins_the_mean_and_leaves_empty_bins_blank():
     assert data.best == (0.05, 0.05)
 
 
+def test_integer_dimensions_get_a_bin_each_and_plain_ticks():
+    k = np.array([1.0, 2.0, 2.0, 4.0])
+    data = plotdata.value_map(
+        _dim("k", kind="int", low=1, high=4),
+        _dim("x"),
+        range(4),
+        [1, 2, 3, 4],
+        ["complete"] * 4,
+        k,
+        np.full(4, 0.5),
+        bins=12,
+    )
+    assert data.x.edges.tolist() == [0.5, 1.5, 2.5, 3.5, 4.5]
+    assert np.isnan(data.grid[:, 2]).all() and data.grid[6, 1] == 2.5
+    axis = plotdata.unit_axis(
+        _dim("n", kind="int", low=10, high=1000), k, np.ones(4), np.ones(4, dtype=bool), "minimize"
+    )
+    assert [t for _, t in axis.ticks] == ["10", "505", "1000"]
+
+
 def test_map_of_a_choice_and_a_log_dimension():
     c = np.array([0.0, 1.0, 1.0, 2.0, math.nan])
     lr = np.array([1e-4, 1e-3, 1e-3, 1e-1, 1e-2])
