@@ -419,7 +419,9 @@ def value_range(dim: Any, col: np.ndarray, cover: bool = False) -> tuple[float, 
 
 
 def _fmt_tick(v: float) -> str:
-    return f"{v:.4g}" if abs(v) >= 1 else f"{v:.3g}"  # 1000 as 1000, not 1e+03
+    if float(v).is_integer() and abs(v) < 1e6:
+        return str(int(v))  # 1000 as 1000, not 1e+03
+    return f"{v:.3g}"
 
 
 @dataclass
