@@ -1,4 +1,4 @@
-"""hyperopt's algorithms driven one trial at a time: its TPE, random search and annealing.
+"""hyperopt's TPE driven one trial at a time (``--algo hyperopt``), and its random search and annealing.
 
 Driving hyperopt's suggest functions directly, not through ``fmin``, gives what
 ``fmin`` hides: trials that end in any order (parallel), a stop between any two
@@ -24,8 +24,9 @@ from .base import SearcherBase
 
 @dataclass(frozen=True)
 class HyperoptTPESettings:
-    """Settings of hyperopt's ``tpe.suggest`` where hpmagic drives it (spaces with conditional
-    dimensions), chosen by measurement: gamma 1.0 models the best 8 of 50 (hyperopt's 0.25: 2).
+    """Settings of hyperopt's ``tpe.suggest`` where hpmagic drives it. ``--algo hyperopt`` uses
+    hyperopt's own (:meth:`hyperopt_defaults`); these defaults, chosen by measurement (gamma 1.0
+    models the best 8 of 50, hyperopt's 0.25: 2), are for benchmarks that compare the TPEs.
     ``n_startup_per_dim``: at least that many random trials per dimension before the model."""
 
     n_startup_jobs: int = 10
@@ -33,6 +34,17 @@ class HyperoptTPESettings:
     gamma: float = 1.0
     prior_weight: float = 0.5
     n_startup_per_dim: int = 0
+
+    @classmethod
+    def hyperopt_defaults(cls) -> HyperoptTPESettings:
+        """hyperopt's own defaults, read from ``tpe.suggest`` (``--algo hyperopt``)."""
+        import inspect
+
+        from hyperopt import tpe
+
+        params = inspect.signature(tpe.suggest).parameters
+        names = ("n_startup_jobs", "n_EI_candidates", "gamma", "prior_weight")
+        return cls(**{name: params[name].default for name in names})
 
     def suggest_kwargs(self, n_dims: int) -> dict[str, Any]:
         """The keyword arguments of ``tpe.suggest`` for a space of ``n_dims`` dimensions."""
