@@ -278,15 +278,23 @@ class JointTPESearch(SearcherBase):
 
     On a flat space that is one model over every dimension. A group's model sees
     only the trials where the group was active, so the options of a choice do
-    not blur each other's ranges. A failed trial counts as its worst result.
+    not blur each other's ranges. Until the group under each option of a choice
+    has had its own start-up (``n_startup_jobs`` points), that choice is set to the
+    option tried least: otherwise an option that looked good early (an easy,
+    mediocre model) takes every later trial before the others' ranges were ever
+    explored. A failed trial counts as its worst result.
     """
 
     def __init__(
         self, space: Space, rng: np.random.Generator | None = None, settings: JointTPESettings | None = None
     ) -> None:
         super().__init__(space, rng)
-        kwargs = asdict(settings or JointTPESettings())
-        self.models = {parent: JointTPE(flat(dims), **kwargs) for parent, dims in groups(space).items()}
+        settings = settings or JointTPESettings()
+        self.models = {
+            parent: JointTPE(flat(dims), **asdict(settings)) for parent, dims in groups(space).items()
+        }
+        self.n_startup = settings.n_startup_jobs
+        self._asked: dict[tuple[str, int], int] = {}  # points proposed under each option with a group
 
     @property
     def model(self) -> JointTPE:
@@ -295,7 +303,23 @@ class JointTPESearch(SearcherBase):
 
     def _ask(self, number: int, seed: int) -> dict[str, Any]:
         rng = np.random.default_rng(seed)
-        return walk(self.space, lambda parent: self.models[parent].ask(rng))
+        return walk(self.space, lambda parent: self._fill(parent, rng))
+
+    def _fill(self, parent: tuple[str, int] | None, rng: np.random.Generator) -> dict[str, Any]:
+        point = self.models[parent].ask(rng)
+        for key in list(point):
+            dim = self.space.by_key[key]
+            heads = [(key, o) for o in dim.allowed if (key, o) in self.models] if dim.is_choice else []
+            if not heads:
+                continue
+            tried = {h: max(len(self.models[h]), self._asked.get(h, 0)) for h in heads}
+            least = min(tried.values())
+            if least < self.n_startup:  # an option whose group has not had its start-up
+                point[key] = int(rng.choice([h[1] for h in heads if tried[h] == least]))
+            head = (key, point[key])
+            if head in self.models:
+                self._asked[head] = max(len(self.models[head]), self._asked.get(head, 0)) + 1
+        return point
 
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
         for parent, model in self.models.items():

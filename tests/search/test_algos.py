@@ -159,3 +159,22 @@ def test_the_magic_accepts_both_names_and_says_what_they_are():
     assert "hyperopt" in TuneMagics.tune.__doc__
     with pytest.raises(OptionsError, match="hyperopt"):
         Options(algo="hyperopts").check()
+
+
+def test_each_options_group_gets_its_start_up_before_the_choice_is_modelled():
+    """An easy decoy (option 0, good at once) must not take every trial before option 1 is explored."""
+    space = build(CONDITIONAL)
+    search = make_searcher("tpe", space, np.random.default_rng(0))
+    chosen = []
+    for i in range(10):
+        raw = search.ask(i)
+        chosen.append(raw["m"])
+        search.tell(i, raw, -1.0 if raw["m"] == 0 else 1.0)  # option 0 looks far better
+    assert chosen.count(0) == 5 and chosen.count(1) == 5
+    # a choice with no dimensions under its options is modelled from the start
+    flat = build("c = tune.choice(['a', 'b', 'c'])\nx = tune.uniform(0, 1)\nx")
+    search = make_searcher("tpe", flat, np.random.default_rng(0))
+    for i in range(25):
+        raw = search.ask(i)
+        search.tell(i, raw, 0.0 if raw["c"] == 2 else 1.0)
+    assert sum(search.ask(25 + i)["c"] == 2 for i in range(20)) >= 12
