@@ -26,6 +26,7 @@ after 50" is the best of its first 50.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -309,7 +310,8 @@ def report(
 
 def main(argv: Sequence[str] | None = None) -> None:
     quick = common.get_flag(argv, "--quick")
-    only = [a for a in (argv or []) if a in ("synthetic", "wine", "digits")]
+    args = list(sys.argv[1:] if argv is None else argv)
+    only = [a for a in args if a in ("synthetic", "wine", "digits")]
     keys = only or (("synthetic",) if quick else ("synthetic", "wine", "digits"))
     seeds = range(3) if quick else range(10)
     budgets = (50,) if quick else BUDGETS
