@@ -9,7 +9,7 @@ would), cells sent one after the other:
    ``hyperopt.fmin`` in the same kernel on the same space: random search on both
    sides (the same algorithm: hpmagic's overhead alone), and TPE — hpmagic's default
    on this flat space is its joint TPE, ``fmin`` runs hyperopt's TPE with the settings
-   hpmagic gives it on conditional spaces. Wall time of the whole cell, from sending
+   of ``HyperoptTPESettings``. Wall time of the whole cell, from sending
    it to the kernel going idle. Target: ≤ 1.15×.
 2. Time to first trial: from sending a ``%%tune`` cell to its first trial
    starting; the trial writes ``time.time()`` to a file. Once for the first

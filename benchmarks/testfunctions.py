@@ -103,7 +103,7 @@ FUNCTIONS: dict[str, common.Problem] = {
     "griewank10": _problem("Griewank", griewank, [(-600, 600)] * 10, 0.0),
     "schwefel3": _problem("Schwefel", schwefel, [(-500, 500)] * 3, 0.0),
 }
-QUICK = ("camel2", "hartmann3", "rosenbrock4")
+QUICK = ("camel2", "hartmann3")
 
 
 def run_cmaes(problem: common.Problem, n: int, seed: int) -> list[float]:
