@@ -1,6 +1,6 @@
-"""hyperopt's TPE driven one trial at a time (``--algo hyperopt``), and its random search and annealing.
+"""hyperopt's TPE driven one trial at a time (``--algo hyperopt``).
 
-Driving hyperopt's suggest functions directly, not through ``fmin``, gives what
+Driving hyperopt's ``tpe.suggest`` directly, not through ``fmin``, gives what
 ``fmin`` hides: trials that end in any order (parallel), a stop between any two
 trials, warm starts from earlier trials (a resumed or refined study), and failed
 trials kept out of the model. Only finished trials with a loss are shown to
@@ -12,7 +12,7 @@ is made (about 55 MB of imports a default run never pays).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,53 +146,6 @@ class HyperoptTPE(SearcherBase):
 
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
         self._observed.add(number, loss, self.space.to_hyperopt_vals(raw))
-
-
-def _trials_class() -> type:
-    from hyperopt import Trials
-
-    class _DoneTrials(Trials):
-        """hyperopt's Trials holding only finished documents, appended without refresh()."""
-
-        def add(self, doc: dict[str, Any]) -> None:
-            self._dynamic_trials.append(doc)
-            self._trials.append(doc)
-            self._ids.add(doc["tid"])
-
-    return _DoneTrials
-
-
-def _suggest(name: str) -> Callable[..., Any]:
-    from hyperopt import anneal, rand
-
-    return {"rand": rand.suggest, "anneal": anneal.suggest}[name]
-
-
-class HyperoptSuggest(SearcherBase):
-    """hyperopt's random search or annealing, through its ``Trials`` of finished documents."""
-
-    def __init__(self, space: Space, algo: str, rng: np.random.Generator | None = None) -> None:
-        super().__init__(space, rng)
-        self.algo = algo
-        self._domain = _domain(space)
-        self._suggest = _suggest(algo)
-        self._trials = _trials_class()()
-
-    def _ask(self, number: int, seed: int) -> dict[str, Any]:
-        docs = self._suggest([number], self._domain, self._trials, seed)
-        return self.space.from_hyperopt(docs[0]["misc"]["vals"])
-
-    def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
-        if self.algo == "rand":  # random search reads no history
-            return
-        from hyperopt import JOB_STATE_DONE, STATUS_OK
-
-        vals = self.space.to_hyperopt_vals(raw)
-        idxs = {k: ([number] if v else []) for k, v in vals.items()}
-        misc = {"tid": number, "cmd": self._domain.cmd, "workdir": None, "idxs": idxs, "vals": vals}
-        (doc,) = self._trials.new_trial_docs([number], [None], [{"loss": loss, "status": STATUS_OK}], [misc])
-        doc["state"] = JOB_STATE_DONE
-        self._trials.add(doc)
 
 
 def _point(idxs: dict[str, list[int]], vals: dict[str, list[Any]], tid: int) -> dict[str, list[Any]]:
