@@ -47,7 +47,14 @@ class TuneMagics(Magics):
         default=None,
         help=f"number of trials in this run (default {DEFAULT_MAX_EVALS}; with --algo grid, the whole grid)",
     )
-    @argument("--algo", default="tpe", help="search algorithm: tpe, rand, anneal or grid (default tpe)")
+    @argument(
+        "--algo",
+        default="tpe",
+        help=(
+            "search algorithm: tpe (hpmagic's joint TPE), rand, anneal, grid, or hyperopt (alias hyperopt-tpe:"
+            " hyperopt's own TPE with its defaults) (default tpe)"
+        ),
+    )
     @argument(
         "--maximize", dest="direction", action="store_const", const="maximize", help="maximise the objective"
     )

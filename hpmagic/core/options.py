@@ -9,7 +9,9 @@ from typing import Any
 
 DEFAULT_MAX_EVALS = 50
 DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
-ALGOS = ("tpe", "rand", "anneal", "grid")
+ALGOS = ("tpe", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
+#: names that mean the same search as another
+ALGO_ALIASES = {"hyperopt-tpe": "hyperopt"}
 PRUNERS = ("none", "median", "halving")
 #: local worker processes per CPU at most: more only trade memory for nothing
 PROCESSES_PER_CPU = 4
