@@ -143,6 +143,9 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
                 f"the objective dict needs a 'loss' or 'score' entry; it has {sorted(map(str, result))}"
             )
         extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
+        if not isinstance(extras.get("feasible", True), bool):
+            got = _short(repr(result["feasible"]))
+            raise ObjectiveError(f"the objective's 'feasible' must be True or False, got {got}")
         result = result[key]
     if result is None and key is not None:
         raise ObjectiveError(f"the objective's '{key}' is None; it must be a number")

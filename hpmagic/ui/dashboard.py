@@ -151,7 +151,9 @@ class Dashboard:
         self.trials.observe(self._on_select, names="value")
         self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
         self.output.add_class("hpmagic-output")
-        trials_label = w.Label("recent trials (★ best, ✗ failed, ✂ pruned) — select one to see its output")
+        trials_label = w.Label(
+            "recent trials (★ best, ✗ failed, ✂ pruned, ⊘ infeasible) — select one to see its output"
+        )
         widget = w.VBox(
             [
                 w.HTML(_CSS),
