@@ -182,6 +182,9 @@ def summary_line(study: Any) -> str:
         f"{sum(counts.values())} trials ({counts[COMPLETE]} complete, {counts[FAILED]} failed, "
         f"{counts[PRUNED]} pruned)"
     )
+    infeasible = sum(not t.feasible for t in study.trials)
+    if infeasible:
+        parts.append(f"{infeasible} infeasible")
     if study.best_trial is not None:
         parts.append(f"best {study.best_value:.6g} at {study.best_params}")
     parts.extend(study.notes)

@@ -174,3 +174,4 @@ def test_infeasible_trials_are_marked_apart_in_the_trial_list():
     lines = text_summary(study).splitlines()
     assert any(line.strip().startswith("⊘ #0") for line in lines)
     assert any(line.strip().startswith("★ #1") for line in lines)
+    assert "; 1 infeasible; best 1 at {'x': 1.0}" in study.summary()
