@@ -232,6 +232,8 @@ def run_trial(
             exec(program.body, namespace)  # noqa: S102 - the user's own cell
             result = eval(program.objective, namespace)  # noqa: S307
             outcome.value, outcome.extras, outcome.key = interpret(result)
+            if ctx.feasible is not None:  # tune.constraint calls and a "feasible" entry must all hold
+                outcome.extras["feasible"] = ctx.feasible and outcome.extras.get("feasible", True)
             outcome.state = COMPLETE
         except context.TrialPruned as exc:
             outcome.state = PRUNED

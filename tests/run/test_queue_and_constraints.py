@@ -175,3 +175,36 @@ def test_infeasible_trials_are_marked_apart_in_the_trial_list():
     assert any(line.strip().startswith("⊘ #0") for line in lines)
     assert any(line.strip().startswith("★ #1") for line in lines)
     assert "; 1 infeasible; best 1 at {'x': 1.0}" in study.summary()
+
+
+def test_tune_constraint_marks_a_trial_infeasible_like_the_feasible_key():
+    source = 'x = tune.uniform(-5.0, 5.0)\ntune.constraint(x > 0)\ntune.constraint(x < 4)\n{"loss": x}'
+    study = study_of(source, seed=0, max_evals=3)
+    study.enqueue({"x": -1.0}).enqueue({"x": 4.5}).enqueue({"x": 1.0})
+    study.run().wait(60)
+    assert [(t.params["x"], t.feasible) for t in ordered(study)] == [(-1.0, False), (4.5, False), (1.0, True)]
+    assert study.best_trial.params["x"] == 1.0
+    # a feasible key and tune.constraint must both hold; a plain number works too
+    both = study_of(
+        'x = tune.uniform(0, 1)\ntune.constraint(x > 2)\n{"loss": x, "feasible": True}', max_evals=1
+    )
+    both.run().wait(60)
+    assert both.trials[0].extras["feasible"] is False and both.best_trial is None
+    plain = study_of("x = tune.uniform(0, 1)\ntune.constraint(x >= 0)\nx", max_evals=1)
+    plain.run().wait(60)
+    assert plain.trials[0].feasible and plain.best_trial is plain.trials[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("x = tune.uniform(0, 1)\ntune.constraint()\nx", "tune.constraint takes one condition"),
+        ("x = tune.uniform(0, 1)\ntune.constraint(x > 0, x < 1)\nx", "tune.constraint takes one condition"),
+        ("x = tune.uniform(0, 1)\ntune.constraint(tune.uniform(0, 1))\nx", "an annotation cannot be"),
+    ],
+)
+def test_a_malformed_tune_constraint_is_a_one_line_error(source, message):
+    from hpmagic.core.program import ProgramError
+
+    with pytest.raises(ProgramError, match=message):
+        study_of(source)
