@@ -208,3 +208,12 @@ def test_a_malformed_tune_constraint_is_a_one_line_error(source, message):
 
     with pytest.raises(ProgramError, match=message):
         study_of(source)
+
+
+def test_a_queued_point_a_refine_left_out_is_dropped_with_a_note():
+    study = study_of(seed=0)
+    study.enqueue({"x": 4.0}).enqueue({"x": 0.5})
+    study.refine(x=(0.0, 3.0))
+    study.run(1).wait(60)
+    assert study.trials[0].params["x"] == 0.5 and study.queued == []
+    assert any("queued configuration was left out" in note for note in study.notes)
