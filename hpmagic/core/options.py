@@ -48,6 +48,7 @@ class Options:
     wait: bool = False
     out: str | None = None
     mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
+    start_at_defaults: bool = False  # a fresh study's trial 0 runs the cell's own values
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -83,6 +84,8 @@ class Options:
             self.mlflow = ""
         if self.mlflow is not None and not isinstance(self.mlflow, str):
             raise OptionsError(f"--mlflow takes an experiment name, got {self.mlflow!r}")
+        if not isinstance(self.start_at_defaults, bool):
+            raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
         return self
 
     def to_json(self) -> dict[str, Any]:
