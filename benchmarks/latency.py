@@ -1,8 +1,7 @@
 """Suggestion latency: milliseconds for one new point once N trials have ended.
 
-Compares hpmagic's ``Search.ask`` — its joint TPE, used on flat spaces like this
-one, and its driving of hyperopt's TPE, used on spaces with conditional dimensions
-(switched on here for the measurement) — with raw hyperopt ``tpe.suggest`` called on
+Compares hpmagic's ``Search.ask`` — its joint TPE (``--algo tpe``) and its driving
+of hyperopt's TPE (``--algo hyperopt``'s path, here with hpmagic's benchmark settings) — with raw hyperopt ``tpe.suggest`` called on
 a ``Trials`` holding the same N documents (once with hyperopt's default settings,
 once with the settings hpmagic passes it, so the difference that is hpmagic's own
 driving shows apart from the settings) and Optuna's default TPE through ask/tell

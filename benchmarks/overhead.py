@@ -9,15 +9,16 @@ would), cells sent one after the other:
    ``hyperopt.fmin`` in the same kernel on the same space: random search on both
    sides (the same algorithm: hpmagic's overhead alone), and TPE — hpmagic's default
    on this flat space is its joint TPE, ``fmin`` runs hyperopt's TPE with the settings
-   hpmagic gives it on conditional spaces. Wall time of the whole cell, from sending
+   of ``HyperoptTPESettings``. Wall time of the whole cell, from sending
    it to the kernel going idle. Target: ≤ 1.15×.
 2. Time to first trial: from sending a ``%%tune`` cell to its first trial
    starting; the trial writes ``time.time()`` to a file. Once for the first
    ``%%tune`` of a fresh kernel (imports included), once for a later cell.
    Target: < 1.5 s.
 3. Peak memory: the kernel's peak RSS (``VmHWM``) after 10 000 trials of a
-   trivial objective (2000 with ``--quick``), in a fresh kernel per algorithm: the
-   default (TPE; hyperopt is never imported) and ``--algo rand`` (hyperopt is).
+   trivial objective (2000 with ``--quick``), in a fresh kernel per algorithm:
+   ``tpe`` (the default), ``rand``, ``anneal`` and ``grid`` (over two integers of
+   100 values each, so the grid is 10 000 points); none of them imports hyperopt.
    Target: < 200 MB.
 
     python benchmarks/overhead.py [--quick]
@@ -40,6 +41,9 @@ except ImportError:  # run as a script
 from tests.kernel.kernel import Kernel  # noqa: E402 - common puts the project on sys.path
 
 SPACE_CELL = "x1 = tune.uniform(-5, 10)\nx2 = tune.uniform(0, 15)\nx1 + x2"
+#: a grid of 10 000 points (the continuous cell's grid is only 25)
+GRID_CELL = "x1 = tune.int(0, 99)\nx2 = tune.int(0, 99)\nx1 + x2"
+MEMORY_ALGOS = ("tpe", "rand", "anneal", "grid")
 HYPEROPT_SETUP = """
 import functools, numpy as _np
 from hyperopt import fmin as _fmin, hp as _hp, tpe as _tpe, rand as _rand, Trials as _Trials
@@ -124,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "%%tune (dashboard shown, SQLite store on) vs hyperopt.fmin, same kernel, same space, same algorithm",
         f"{n} trials of a trivial objective (x1 + x2, x1 uniform in [-5, 10], x2 uniform in [0, 15]); "
         f"time to first trial (fresh kernel and later cell); peak RSS of a fresh kernel after {n_memory} "
-        "trials, default TPE and --algo rand",
+        f"trials, --algo {'/'.join(MEMORY_ALGOS)}",
     )
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "studies.db")
@@ -161,12 +165,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "Time to first trial (target < 1.5 s):",
             )
             memory_rows = []
-            for algo in ("tpe", "rand"):
+            for algo in MEMORY_ALGOS:
                 kernel.shutdown()
                 kernel = Kernel(cwd=tmp)
                 timed(kernel, "%load_ext hpmagic")
                 before = vm_rss_mb(kernel.pid)
-                seconds = timed(kernel, tune_cell(n_memory, store + f".{algo}.mem", algo, seed=4))
+                body = GRID_CELL if algo == "grid" else SPACE_CELL
+                seconds = timed(kernel, tune_cell(n_memory, store + f".{algo}.mem", algo, seed=4, body=body))
                 expect_trials(kernel, n_memory)
                 hyperopt = kernel.value("'hyperopt' in __import__('sys').modules")
                 memory_rows.append(

@@ -20,8 +20,8 @@ widths answer it, so Styblinski-Tang (4-d) joined the checks as a problem never 
 at while designing.
 
 ``--hyperopt`` instead searches the settings of hyperopt's own TPE
-(``hpmagic.search.hyperopt_driver.HyperoptTPESettings``), which hpmagic uses on spaces with conditional
-dimensions, with the joint estimator switched off for the run.
+(``hpmagic.search.hyperopt_driver.HyperoptTPESettings``; ``--algo hyperopt`` itself keeps
+hyperopt's defaults), with the joint estimator switched off for the run.
 
     python benchmarks/tune_defaults.py [--quick] [--hyperopt]
 """
@@ -118,11 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     budgets = (50,) if quick else BUDGETS
     choose = CHOOSE_ON if not quick else ("branin",)
     check = CHECK_ON if not quick else ()
-    which = (
-        "hyperopt's TPE (HyperoptTPESettings, conditional spaces)"
-        if hyperopt
-        else "joint TPE (JointTPESettings)"
-    )
+    which = "hyperopt's TPE (HyperoptTPESettings)" if hyperopt else "joint TPE (JointTPESettings)"
     common.print_header(
         f"Choosing hpmagic's TPE settings: {which}",
         "hpmagic (create_study, store off) with candidate settings vs raw hyperopt fmin (TPE defaults)"

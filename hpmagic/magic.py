@@ -47,7 +47,14 @@ class TuneMagics(Magics):
         default=None,
         help=f"number of trials in this run (default {DEFAULT_MAX_EVALS}; with --algo grid, the whole grid)",
     )
-    @argument("--algo", default="tpe", help="search algorithm: tpe, rand, anneal or grid (default tpe)")
+    @argument(
+        "--algo",
+        default="tpe",
+        help=(
+            "search algorithm: tpe (hpmagic's joint TPE), rand, anneal, grid, or hyperopt (alias hyperopt-tpe:"
+            " hyperopt's own TPE with its defaults) (default tpe)"
+        ),
+    )
     @argument(
         "--maximize", dest="direction", action="store_const", const="maximize", help="maximise the objective"
     )
@@ -84,6 +91,11 @@ class TuneMagics(Magics):
         default=None,
         metavar="EXPERIMENT",
         help="log the study and its trials to MLflow, in EXPERIMENT (default: the study's name)",
+    )
+    @argument(
+        "--start-at-defaults",
+        action="store_true",
+        help="run the cell's own values (its defaults) as trial 0 of a new study",
     )
     @argument("--wait", action="store_true", help="block the cell until the run ends (also: HPMAGIC_WAIT=1)")
     @argument("-o", "--out", default=None, help="also bind the study to VAR in the user namespace")
@@ -196,6 +208,7 @@ def options_from_args(args: Any) -> Options:
             wait=args.wait,
             out=args.out,
             mlflow=args.mlflow,
+            start_at_defaults=args.start_at_defaults,
         ).check()
     except OptionsError as exc:
         raise UsageError(f"%%tune: {exc}") from None

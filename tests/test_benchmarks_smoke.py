@@ -140,3 +140,58 @@ def test_preload_imports_the_default_searchs_needs_in_the_background() -> None:
     thread = preload()
     thread.join(timeout=120)
     assert not thread.is_alive() and "scipy.special" in sys.modules
+
+
+def test_held_out_functions_have_their_known_optima() -> None:
+    from benchmarks import testfunctions
+
+    at = {
+        "rosenbrock4": [1.0] * 4,
+        "rastrigin5": [0.0] * 5,
+        "ackley6": [0.0] * 6,
+        "levy6": [1.0] * 6,
+        "styblinski8": [-2.903534] * 8,
+        "michalewicz5": [2.202906, 1.570796, 1.284992, 1.923058, 1.720470],
+        "hartmann3": [0.114614, 0.555649, 0.852547],
+        "camel2": [0.0898, -0.7126],
+        "griewank10": [0.0] * 10,
+        "schwefel3": [420.9687] * 3,
+    }
+    assert set(at) == set(testfunctions.FUNCTIONS) and len(at) >= 10
+    for key, x in at.items():
+        problem = testfunctions.FUNCTIONS[key]
+        assert 2 <= len(problem.dims) <= 10
+        assert problem({f"x{i}": v for i, v in enumerate(x, 1)}) == pytest.approx(problem.optimum, abs=1e-3)
+
+
+def test_tie_rule_and_cmaes_runner() -> None:
+    from benchmarks import testfunctions
+
+    assert testfunctions.verdict([1.0] * 10, [1.0] * 10) == "tie"
+    assert testfunctions.verdict(list(range(10)), [x + 100 for x in range(10)]) == "win"
+    assert testfunctions.verdict([x + 100 for x in range(10)], list(range(10))) == "loss"
+    assert testfunctions.verdict([0, 1, 2], [0.5, 1.5, 2.5]) == "tie"
+    trace = testfunctions.run_cmaes(testfunctions.FUNCTIONS["camel2"], 6, seed=0)
+    assert len(trace) == 6 and all(math.isfinite(v) for v in trace)
+
+
+@pytest.mark.parametrize("runner", ["run_hpmagic", "run_hyperopt", "run_optuna", "run_random"])
+def test_conditional_searchers_search_the_same_choice(runner: str) -> None:
+    from benchmarks import conditional
+
+    problem = conditional.problems()["synthetic"]
+    trace = getattr(conditional, runner)(problem, 25, 0)
+    assert len(trace) == 25 and min(trace) >= problem.optimum - 1e-6
+    assert min(trace) < 0  # found the options below zero (Hartmann-3 or the bowl)
+
+
+def test_conditional_cell_is_the_model_choice_a_user_writes() -> None:
+    from benchmarks import conditional
+
+    problem = conditional.problems()["wine"]
+    cell = conditional.hpmagic_cell(problem)
+    assert cell.startswith("m = tune.choice([SVC(C=tune.loguniform(0.01, 1000.0)")
+    assert "RandomForestClassifier(n_estimators=tune.int(10, 100)" in cell and "max_iter=300" in cell
+    model = problem.build(2, {"n_estimators": 10, "max_depth": 3, "max_features": 0.5})
+    assert 0 <= conditional.cv_error("wine", model) < 0.5
+    assert math.isclose(conditional.hartmann3(0.114614, 0.555649, 0.852547), -3.86278, abs_tol=1e-4)

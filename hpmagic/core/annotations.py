@@ -79,6 +79,13 @@ class Tune:
         if ctx is not None:
             ctx.report(value, step)
 
+    def constraint(self, condition: Any) -> bool:
+        """Mark the trial infeasible unless ``condition`` holds (as ``"feasible": False`` does)."""
+        ctx = context.current()
+        if ctx is not None:
+            ctx.constraint(condition)
+        return bool(condition)
+
     def __repr__(self) -> str:
         return "<hpmagic.tune: annotations for %%tune cells>"
 

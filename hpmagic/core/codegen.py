@@ -234,6 +234,8 @@ def magic_line(options: Any, name: str, direction: str | None = None) -> str:
         parts.append(f"--dask {_arg(options.dask)}" if options.dask else "--dask")
     if options.prune != "none":
         parts.append(f"--prune {options.prune}")
+    if getattr(options, "start_at_defaults", False):
+        parts.append("--start-at-defaults")
     if options.out:
         parts.append(f"-o {options.out}")
     return " ".join(parts)

@@ -30,6 +30,15 @@ class TrialContext:
     def __init__(self, on_report: Callable[[float, int], bool] | None = None) -> None:
         self.reports: list[tuple[int, float]] = []
         self._on_report = on_report
+        #: what ``tune.constraint`` calls said: None when none was made, else whether all held
+        self.feasible: bool | None = None
+
+    def constraint(self, condition: Any) -> None:
+        try:
+            held = bool(condition)
+        except Exception as exc:  # noqa: BLE001 - an array's truth value and such: one clear line
+            raise TypeError(f"tune.constraint needs a condition that is true or false: {exc}") from None
+        self.feasible = held and self.feasible is not False
 
     def report(self, value: Any, step: int | None = None) -> None:
         try:

@@ -9,7 +9,9 @@ from typing import Any
 
 DEFAULT_MAX_EVALS = 50
 DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
-ALGOS = ("tpe", "rand", "anneal", "grid")
+ALGOS = ("tpe", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
+#: names that mean the same search as another
+ALGO_ALIASES = {"hyperopt-tpe": "hyperopt"}
 PRUNERS = ("none", "median", "halving")
 #: local worker processes per CPU at most: more only trade memory for nothing
 PROCESSES_PER_CPU = 4
@@ -46,6 +48,7 @@ class Options:
     wait: bool = False
     out: str | None = None
     mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
+    start_at_defaults: bool = False  # a fresh study's trial 0 runs the cell's own values
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -81,6 +84,8 @@ class Options:
             self.mlflow = ""
         if self.mlflow is not None and not isinstance(self.mlflow, str):
             raise OptionsError(f"--mlflow takes an experiment name, got {self.mlflow!r}")
+        if not isinstance(self.start_at_defaults, bool):
+            raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
         return self
 
     def to_json(self) -> dict[str, Any]:

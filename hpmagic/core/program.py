@@ -258,7 +258,7 @@ class _Parser:
 
     def _walk(self, node: ast.AST, context: tuple[int, int] | None) -> None:
         kind = _is_tune_call(node)
-        if kind is not None and kind != "report":
+        if kind is not None and kind not in ("report", "constraint"):
             site = self._site(node, kind, context)
             assert isinstance(node, ast.Call)
             if site.options is not None:
@@ -269,6 +269,8 @@ class _Parser:
             return
         if kind == "report":
             self._check_report(node)
+        if kind == "constraint":
+            self._check_constraint(node)
         if isinstance(node, ast.Assign) and self._comment_site(node, context):
             return
         for child in ast.iter_child_nodes(node):
@@ -286,6 +288,13 @@ class _Parser:
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             if _is_tune_call(arg) not in (None, "report"):
                 raise self.error("an annotation cannot be reported; report a value", node)
+
+    def _check_constraint(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.Call)
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+            raise self.error("tune.constraint takes one condition: tune.constraint(latency < 0.1)", node)
+        if _is_tune_call(node.args[0]) not in (None, "report", "constraint"):
+            raise self.error("an annotation cannot be a constraint; give a condition on values", node)
 
     def _comment_site(self, node: ast.Assign, context: tuple[int, int] | None) -> bool:
         lineno = node.end_lineno or node.lineno
@@ -365,7 +374,7 @@ class _Parser:
         node_for_span: ast.AST | None = None,
     ) -> Site:
         if kind not in SIGNATURES:
-            known = ", ".join(f"tune.{k}" for k in (*KINDS, "report"))
+            known = ", ".join(f"tune.{k}" for k in (*KINDS, "report", "constraint"))
             close = difflib.get_close_matches(kind, KINDS, n=1)
             hint = f"did you mean tune.{close[0]}? " if close else ""
             raise self.error(f"unknown annotation tune.{kind}; {hint}known: {known}", node)

@@ -63,12 +63,13 @@ class Direction(_Word):
         return self.sign * a < self.sign * b
 
     def best(self, trials: Iterable[Trial]) -> Trial | None:
-        """The best complete trial (the first of equals), or None."""
+        """The best complete feasible trial (the first of equals), or None."""
         best = None
         for t in trials:
             if (
                 t.state == COMPLETE
                 and t.value is not None
+                and t.feasible
                 and (best is None or self.better(t.value, best.value))
             ):
                 best = t
@@ -121,6 +122,11 @@ class Trial:
         for name in ("params", "raw", "extras"):
             setattr_(self, name, frozen(getattr(self, name)))
         setattr_(self, "reports", tuple((int(s), float(v)) for s, v in self.reports))
+
+    @property
+    def feasible(self) -> bool:
+        """False when the cell's result dict said ``"feasible": False``: such a trial is never the best."""
+        return self.extras.get("feasible", True) is not False
 
     @property
     def finite_value(self) -> float | None:

@@ -44,6 +44,8 @@ def create_study(
         study = open_study(program, namespace, options)
     if search_settings is not None:
         study.search_settings = search_settings
+    if options.start_at_defaults and study._fresh():  # a continued study has run them already
+        study.enqueue_defaults()
     if options.mlflow is not None:  # every ended trial also goes to MLflow, from a thread of its own
         mlflow.track(study, options.mlflow or None)
     # workers start now, so a namespace that cannot reach them is an error before any trial

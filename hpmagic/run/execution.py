@@ -143,6 +143,9 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
                 f"the objective dict needs a 'loss' or 'score' entry; it has {sorted(map(str, result))}"
             )
         extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
+        if not isinstance(extras.get("feasible", True), bool):
+            got = _short(repr(result["feasible"]))
+            raise ObjectiveError(f"the objective's 'feasible' must be True or False, got {got}")
         result = result[key]
     if result is None and key is not None:
         raise ObjectiveError(f"the objective's '{key}' is None; it must be a number")
@@ -229,6 +232,8 @@ def run_trial(
             exec(program.body, namespace)  # noqa: S102 - the user's own cell
             result = eval(program.objective, namespace)  # noqa: S307
             outcome.value, outcome.extras, outcome.key = interpret(result)
+            if ctx.feasible is not None:  # tune.constraint calls and a "feasible" entry must all hold
+                outcome.extras["feasible"] = ctx.feasible and outcome.extras.get("feasible", True)
             outcome.state = COMPLETE
         except context.TrialPruned as exc:
             outcome.state = PRUNED

@@ -75,7 +75,7 @@ class Ledger:
         return None if trial.value is None else self.direction.loss(trial.value)
 
     def update_best(self, trial: Trial) -> None:
-        if trial.state != COMPLETE or trial.value is None:
+        if trial.state != COMPLETE or trial.value is None or not trial.feasible:
             return
         if self.best is None or self.direction.better(trial.value, self.best.value):
             self.best = trial
@@ -137,7 +137,7 @@ class Ledger:
 
     def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
         """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""
-        done = [t for t in self.trials if t.state == COMPLETE and self.loss(t) is not None]
+        done = [t for t in self.trials if t.state == COMPLETE and t.feasible and self.loss(t) is not None]
         inside = [t for t in done if space.contains(t.raw)]
         pool = inside if len(inside) >= 4 else done
         if len(pool) < 4:

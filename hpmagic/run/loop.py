@@ -89,8 +89,10 @@ class RunLoop:
                 return
             with study._lock:
                 number = study._ledger.take_number()
+                # hand-picked points first (enqueue, --start-at-defaults), then the search's own
+                raw = study._take_queued()
                 try:
-                    raw = study._searcher().ask(number)
+                    raw = study._searcher().ask(number) if raw is None else raw
                 except Exhausted as exc:
                     study._ledger.give_back(number)
                     study._end("completed", str(exc))

@@ -109,6 +109,8 @@ def _notes_html(study: Any) -> str:
 
 def _trial_line(trial: Trial, best: Trial | None) -> str:
     mark = "★" if best is not None and trial is best else {FAILED: "✗", PRUNED: "✂"}.get(trial.state, " ")
+    if not trial.feasible:
+        mark = "⊘"  # complete, but the cell said its result breaks a constraint
     value = _fmt(trial.value) if trial.state != FAILED else "–"
     head = f"{mark} #{trial.number:<4} {trial.state:<8} {value:>11} {format_duration(trial.duration):>7}  "
     if trial.state == FAILED:
@@ -180,6 +182,9 @@ def summary_line(study: Any) -> str:
         f"{sum(counts.values())} trials ({counts[COMPLETE]} complete, {counts[FAILED]} failed, "
         f"{counts[PRUNED]} pruned)"
     )
+    infeasible = sum(not t.feasible for t in study.trials)
+    if infeasible:
+        parts.append(f"{infeasible} infeasible")
     if study.best_trial is not None:
         parts.append(f"best {study.best_value:.6g} at {study.best_params}")
     parts.extend(study.notes)

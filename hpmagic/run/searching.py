@@ -7,13 +7,14 @@ with the loss the pruning policy gives it.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import numpy as np
 
 from ..core.options import DEFAULT_MAX_EVALS
 from ..core.space import Space
-from ..core.trials import FAILED, Direction, Trial
+from ..core.trials import COMPLETE, FAILED, Direction, Trial
 from ..search import grid, pruning
 from ..search.base import Searcher
 from ..search.searcher import SearchSettings, make_searcher
@@ -27,10 +28,12 @@ class SearchSession:
         self.settings = settings
         self.rng = rng
         self.current: Searcher | None = None
+        #: raw points queued by hand (enqueue, --start-at-defaults): asked before the searcher
+        self.queue: deque[dict[str, Any]] = deque()
 
     def searcher(self, space: Space, trials: list[Trial], direction: Direction) -> Searcher:
         if self.current is None:
-            losses = pruning.search_losses(trials, direction, self.settings.pruned)
+            losses = search_losses(trials, direction, self.settings.pruned)
             history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
             self.current = make_searcher(self.algo, space, self.rng, history, self.settings)
         return self.current
@@ -42,7 +45,7 @@ class SearchSession:
     def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
         """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""
         if self.current is not None:
-            loss = pruning.search_loss(trial, direction, trials, self.settings.pruned)
+            loss = search_loss(trial, direction, trials, self.settings.pruned)
             self.current.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
 
     def default_n(self, space: Space, trials: list[Trial]) -> int:
@@ -51,6 +54,36 @@ class SearchSession:
             return DEFAULT_MAX_EVALS
         grid.check_size(space, "the grid", "give run(n) a number of trials")
         return max(1, grid.remaining(space, [t.raw for t in trials]))
+
+
+def search_loss(trial: Trial, direction: str, trials: list[Trial], policy: str) -> float | None:
+    """The loss the search is told: an infeasible trial's is the worst seen, so it is avoided.
+
+    Like a pruned trial under the "worst" policy: told (so the model learns the region
+    is poor, which a failed trial's silence would not teach hyperopt's TPE), but never
+    better than the worst complete trial, whatever its own value.
+    """
+    loss = pruning.search_loss(trial, direction, trials, policy)
+    if loss is None or trial.feasible:
+        return loss
+    sign = Direction.of(direction).sign
+    done = [sign * t.value for t in trials if t.state == COMPLETE and t.finite_value is not None]
+    return max([loss, *done])
+
+
+def search_losses(trials: list[Trial], direction: str, policy: str) -> list[float | None]:
+    """:func:`search_loss` of every trial (a warm start), the worst complete loss found once."""
+    losses = pruning.search_losses(trials, direction, policy)
+    if all(t.feasible for t in trials):
+        return losses
+    sign = Direction.of(direction).sign
+    worst = max(
+        (sign * t.value for t in trials if t.state == COMPLETE and t.finite_value is not None), default=None
+    )
+    return [
+        loss if loss is None or t.feasible or worst is None else max(loss, worst)
+        for t, loss in zip(trials, losses)
+    ]
 
 
 def values_of(space: Space, raw: dict[str, Any]) -> dict[str, Any]:

@@ -30,12 +30,13 @@ from .events import Observers, failure_note
 from .execution import Executor
 from .ledger import Ledger, first_direction
 from .loop import make_executor, run_in_thread
+from .queueing import Queueing
 from .refining import Refinement
 from .results import Results
 from .searching import SearchSession
 
 
-class Study(Refinement, Results):
+class Study(Refinement, Results, Queueing):
     """A tuning study of one cell. Built by :func:`create_study` (or ``%%tune``)."""
 
     def __init__(
@@ -70,8 +71,7 @@ class Study(Refinement, Results):
         start = self._ledger.next_number
         rng = np.random.default_rng([self.seed, start] if start else self.seed)
         self._searching = SearchSession(self.options.algo, search_settings or SearchSettings(), rng)
-        self._executor = executor
-        self._observers = Observers()
+        self._executor, self._observers = executor, Observers()
         self._stop, self._done = threading.Event(), threading.Event()  # done: a run and its observers through
         self._done.set()
         self._active = False  # a run is going (false already while run_ended observers run)

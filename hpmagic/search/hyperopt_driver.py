@@ -1,6 +1,6 @@
-"""hyperopt's algorithms driven one trial at a time: its TPE, random search and annealing.
+"""hyperopt's TPE driven one trial at a time (``--algo hyperopt``).
 
-Driving hyperopt's suggest functions directly, not through ``fmin``, gives what
+Driving hyperopt's ``tpe.suggest`` directly, not through ``fmin``, gives what
 ``fmin`` hides: trials that end in any order (parallel), a stop between any two
 trials, warm starts from earlier trials (a resumed or refined study), and failed
 trials kept out of the model. Only finished trials with a loss are shown to
@@ -12,7 +12,7 @@ is made (about 55 MB of imports a default run never pays).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,9 @@ from .base import SearcherBase
 
 @dataclass(frozen=True)
 class HyperoptTPESettings:
-    """Settings of hyperopt's ``tpe.suggest`` where hpmagic drives it (spaces with conditional
-    dimensions), chosen by measurement: gamma 1.0 models the best 8 of 50 (hyperopt's 0.25: 2).
+    """Settings of hyperopt's ``tpe.suggest`` where hpmagic drives it. ``--algo hyperopt`` uses
+    hyperopt's own (:meth:`hyperopt_defaults`); these defaults, chosen by measurement (gamma 1.0
+    models the best 8 of 50, hyperopt's 0.25: 2), are for benchmarks that compare the TPEs.
     ``n_startup_per_dim``: at least that many random trials per dimension before the model."""
 
     n_startup_jobs: int = 10
@@ -33,6 +34,17 @@ class HyperoptTPESettings:
     gamma: float = 1.0
     prior_weight: float = 0.5
     n_startup_per_dim: int = 0
+
+    @classmethod
+    def hyperopt_defaults(cls) -> HyperoptTPESettings:
+        """hyperopt's own defaults, read from ``tpe.suggest`` (``--algo hyperopt``)."""
+        import inspect
+
+        from hyperopt import tpe
+
+        params = inspect.signature(tpe.suggest).parameters
+        names = ("n_startup_jobs", "n_EI_candidates", "gamma", "prior_weight")
+        return cls(**{name: params[name].default for name in names})
 
     def suggest_kwargs(self, n_dims: int) -> dict[str, Any]:
         """The keyword arguments of ``tpe.suggest`` for a space of ``n_dims`` dimensions."""
@@ -134,53 +146,6 @@ class HyperoptTPE(SearcherBase):
 
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
         self._observed.add(number, loss, self.space.to_hyperopt_vals(raw))
-
-
-def _trials_class() -> type:
-    from hyperopt import Trials
-
-    class _DoneTrials(Trials):
-        """hyperopt's Trials holding only finished documents, appended without refresh()."""
-
-        def add(self, doc: dict[str, Any]) -> None:
-            self._dynamic_trials.append(doc)
-            self._trials.append(doc)
-            self._ids.add(doc["tid"])
-
-    return _DoneTrials
-
-
-def _suggest(name: str) -> Callable[..., Any]:
-    from hyperopt import anneal, rand
-
-    return {"rand": rand.suggest, "anneal": anneal.suggest}[name]
-
-
-class HyperoptSuggest(SearcherBase):
-    """hyperopt's random search or annealing, through its ``Trials`` of finished documents."""
-
-    def __init__(self, space: Space, algo: str, rng: np.random.Generator | None = None) -> None:
-        super().__init__(space, rng)
-        self.algo = algo
-        self._domain = _domain(space)
-        self._suggest = _suggest(algo)
-        self._trials = _trials_class()()
-
-    def _ask(self, number: int, seed: int) -> dict[str, Any]:
-        docs = self._suggest([number], self._domain, self._trials, seed)
-        return self.space.from_hyperopt(docs[0]["misc"]["vals"])
-
-    def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
-        if self.algo == "rand":  # random search reads no history
-            return
-        from hyperopt import JOB_STATE_DONE, STATUS_OK
-
-        vals = self.space.to_hyperopt_vals(raw)
-        idxs = {k: ([number] if v else []) for k, v in vals.items()}
-        misc = {"tid": number, "cmd": self._domain.cmd, "workdir": None, "idxs": idxs, "vals": vals}
-        (doc,) = self._trials.new_trial_docs([number], [None], [{"loss": loss, "status": STATUS_OK}], [misc])
-        doc["state"] = JOB_STATE_DONE
-        self._trials.add(doc)
 
 
 def _point(idxs: dict[str, list[int]], vals: dict[str, list[Any]], tid: int) -> dict[str, list[Any]]:

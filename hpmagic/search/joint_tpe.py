@@ -19,20 +19,27 @@ trials; ``anneal=0`` instead uses Scott's rule on each mixture's own size). Both
 carry a uniform prior component of weight ``prior_weight`` (a trial weighs 1),
 so no region's density ever reaches zero.
 
-Spaces with conditional dimensions or normal priors stay with hyperopt's TPE
-(:mod:`hpmagic.search.searcher` decides); this module needs only numpy and scipy.special.
+A ``normal``/``lognormal`` dimension sits on the unit interval through its prior's
+CDF (0.5 is mu), so the uniform prior of the mixtures is its own prior. A space with
+conditional dimensions is searched by :class:`JointTPESearch` as groups: the
+dimensions active together (those under one option of a choice, or at the top)
+form one group with its own joint model, fitted on the trials where that group
+was active; a choice in a group decides which groups below it are asked next.
+This module needs only numpy and scipy.special.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from ..core.space import INT_KINDS, Dimension, Space, multiple_in_range
 from .base import SearcherBase
+from .groups import flat, groups, is_active, walk
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,12 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def supports(space: Space) -> bool:
-    """Whether every dimension is unconditional and bounded (else hyperopt's TPE is used)."""
-    return bool(space.dims) and all(d.parent is None and (d.is_choice or d.is_bounded) for d in space.dims)
+    """Whether one joint model covers ``space``: every dimension unconditional."""
+    return bool(space.dims) and all(d.parent is None for d in space.dims)
+
+
+#: how close to 0 or 1 a normal's CDF may come (its inverse is infinite there)
+_CDF_EDGE = 1e-9
 
 
 @dataclass
@@ -72,7 +83,7 @@ class _Axis:
 
     @classmethod
     def of(cls, dim: Dimension) -> _Axis:
-        if dim.is_choice:
+        if dim.is_choice or not dim.is_bounded:
             return cls(dim)
         lo, hi = float(dim.low), float(dim.high)
         half = 0.5 if dim.kind in INT_KINDS else (dim.q / 2 if dim.kind == "quniform" else 0.0)
@@ -85,6 +96,9 @@ class _Axis:
         """A number's place in [0, 1] (a choice: its option's position)."""
         if self.dim.is_choice:
             return float(self.dim.allowed.index(value))
+        if not self.dim.is_bounded:  # normal kinds: the prior's CDF
+            x = math.log(value) if self.dim.is_log else float(value)
+            return min(max(NormalDist(self.dim.mu or 0.0, self.dim.sigma or 1.0).cdf(x), 0.0), 1.0)
         x = math.log(value) if self.dim.is_log else float(value)
         return min(max((x - self.lo) / (self.hi - self.lo), 0.0), 1.0) if self.hi > self.lo else 0.5
 
@@ -92,6 +106,10 @@ class _Axis:
         dim = self.dim
         if dim.is_choice:
             return dim.allowed[int(u)]
+        if not dim.is_bounded:
+            u = min(max(float(u), _CDF_EDGE), 1 - _CDF_EDGE)
+            x = NormalDist(dim.mu or 0.0, dim.sigma or 1.0).inv_cdf(u)
+            return math.exp(x) if dim.is_log else x
         x = self.lo + float(u) * (self.hi - self.lo)
         if dim.is_log:
             x = math.exp(x)
@@ -129,7 +147,7 @@ class JointTPE:
         anneal: float = 0.7,
     ) -> None:
         if not supports(space):
-            raise ValueError("JointTPE needs a space of unconditional, bounded dimensions")
+            raise ValueError("JointTPE needs a space of unconditional dimensions")
         self.axes = [_Axis.of(d) for d in space.dims]
         self.numeric = np.array([not a.dim.is_choice for a in self.axes])
         self.n_options = np.array([len(a.dim.allowed) if a.dim.is_choice else 0 for a in self.axes])
@@ -256,20 +274,58 @@ class _Mixture:
 
 
 class JointTPESearch(SearcherBase):
-    """The joint TPE as a study's search; a failed trial counts as its worst result."""
+    """The joint TPE as a study's search, one model per group of dimensions active together.
+
+    On a flat space that is one model over every dimension. A group's model sees
+    only the trials where the group was active, so the options of a choice do
+    not blur each other's ranges. Until the group under each option of a choice
+    has had its own start-up (``n_startup_jobs`` points), that choice is set to the
+    option tried least: otherwise an option that looked good early (an easy,
+    mediocre model) takes every later trial before the others' ranges were ever
+    explored. A failed trial counts as its worst result.
+    """
 
     def __init__(
         self, space: Space, rng: np.random.Generator | None = None, settings: JointTPESettings | None = None
     ) -> None:
         super().__init__(space, rng)
-        self.model = JointTPE(space, **asdict(settings or JointTPESettings()))
+        settings = settings or JointTPESettings()
+        self.models = {
+            parent: JointTPE(flat(dims), **asdict(settings)) for parent, dims in groups(space).items()
+        }
+        self.n_startup = settings.n_startup_jobs
+        self._asked: dict[tuple[str, int], int] = {}  # points proposed under each option with a group
+
+    @property
+    def model(self) -> JointTPE:
+        """The top group's model (on a flat space, the only one)."""
+        return self.models[None]
 
     def _ask(self, number: int, seed: int) -> dict[str, Any]:
-        return self.model.ask(np.random.default_rng(seed))
+        rng = np.random.default_rng(seed)
+        return walk(self.space, lambda parent: self._fill(parent, rng))
+
+    def _fill(self, parent: tuple[str, int] | None, rng: np.random.Generator) -> dict[str, Any]:
+        point = self.models[parent].ask(rng)
+        for key in list(point):
+            dim = self.space.by_key[key]
+            heads = [(key, o) for o in dim.allowed if (key, o) in self.models] if dim.is_choice else []
+            if not heads:
+                continue
+            tried = {h: max(len(self.models[h]), self._asked.get(h, 0)) for h in heads}
+            least = min(tried.values())
+            if least < self.n_startup:  # an option whose group has not had its start-up
+                point[key] = int(rng.choice([h[1] for h in heads if tried[h] == least]))
+            head = (key, point[key])
+            if head in self.models:
+                self._asked[head] = max(len(self.models[head]), self._asked.get(head, 0)) + 1
+        return point
 
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
-        self.model.observe(raw, loss)
+        for parent, model in self.models.items():
+            if is_active(parent, raw):
+                model.observe(raw, loss)
 
     def _observe_failure(self, number: int, raw: dict[str, Any]) -> None:
         # a region where trials fail is proposed less often
-        self.model.observe(raw, math.inf)
+        self._observe(number, raw, math.inf)

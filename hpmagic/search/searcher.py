@@ -1,9 +1,11 @@
 """Which search answers which space, and with which settings.
 
-``--algo tpe`` on a flat space is hpmagic's joint TPE (:mod:`.joint_tpe`); with
-conditional dimensions or normal priors it is hyperopt's TPE driven one trial at a
-time (:mod:`.hyperopt_driver`), and ``rand``/``anneal`` are hyperopt's too;
-``grid`` walks the grid (:mod:`.grid`). Settings travel as a frozen
+``--algo tpe`` is hpmagic's joint TPE (:mod:`.joint_tpe`) on every space, one
+model per group of dimensions active together; ``rand`` and ``anneal`` are
+numpy's (:mod:`.sampling`); ``grid`` walks the grid (:mod:`.grid`). None of them
+imports hyperopt. ``--algo hyperopt`` (or ``hyperopt-tpe``) is hyperopt's own TPE
+with its own defaults, driven one trial at a time (:mod:`.hyperopt_driver`), for
+people reproducing hyperopt results. Settings travel as a frozen
 :class:`SearchSettings` value given to the study, never as module state.
 """
 
@@ -16,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.options import ALGOS
+from ..core.options import ALGO_ALIASES, ALGOS
 from ..core.space import Space
 from .base import Searcher
 from .hyperopt_driver import HyperoptTPESettings
-from .joint_tpe import JointTPESettings, supports
+from .joint_tpe import JointTPESearch, JointTPESettings
 
 #: how a pruned trial is told to the search (see :func:`hpmagic.search.pruning.search_loss`)
 PRUNED_POLICIES = ("worst", "last", "none")
@@ -32,7 +34,7 @@ class SearchSettings:
 
     joint: JointTPESettings = field(default_factory=JointTPESettings)
     hyperopt_tpe: HyperoptTPESettings = field(default_factory=HyperoptTPESettings)
-    #: False: hyperopt's TPE on every space (for benchmarks that compare the two)
+    #: False: ``tpe`` is hyperopt's TPE with the ``hyperopt_tpe`` settings (benchmarks comparing the two)
     joint_on_flat: bool = True
     #: how a pruned trial is told to the search: "worst", "last" or "none"
     pruned: str = "worst"
@@ -55,23 +57,27 @@ def make_searcher(
 ) -> Searcher:
     """The searcher ``algo`` names over ``space``, told the ``history`` of earlier trials."""
     settings = settings or SearchSettings()
+    algo = ALGO_ALIASES.get(algo, algo)
     searcher: Searcher
     if algo == "grid":
         from .grid import GridSearch
 
         searcher = GridSearch(space)
-    elif algo == "tpe" and settings.joint_on_flat and supports(space):
-        from .joint_tpe import JointTPESearch
-
+    elif algo == "tpe" and settings.joint_on_flat:
         searcher = JointTPESearch(space, rng, settings.joint)
-    elif algo == "tpe":
+    elif algo in ("tpe", "hyperopt"):
         from .hyperopt_driver import HyperoptTPE
 
-        searcher = HyperoptTPE(space, rng, settings.hyperopt_tpe)
-    elif algo in ("rand", "anneal"):
-        from .hyperopt_driver import HyperoptSuggest
+        tpe = settings.hyperopt_tpe if algo == "tpe" else HyperoptTPESettings.hyperopt_defaults()
+        searcher = HyperoptTPE(space, rng, tpe)
+    elif algo == "rand":
+        from .sampling import RandomSearch
 
-        searcher = HyperoptSuggest(space, algo, rng)
+        searcher = RandomSearch(space, rng)
+    elif algo == "anneal":
+        from .sampling import AnnealSearch
+
+        searcher = AnnealSearch(space, rng)
     else:
         raise ValueError(f"unknown search algorithm {algo!r}; choose one of {', '.join(ALGOS)}")
     for number, raw, loss, failed in history:
@@ -83,8 +89,8 @@ def preload() -> threading.Thread:
     """Import what the default search needs (scipy.special) in a background thread.
 
     For the extension's load hook, so the first ``%%tune`` cell does not wait for it.
-    hyperopt (about a second, mostly scipy.stats) is left to the runs that use it:
-    ``--algo rand|anneal`` and TPE on spaces with conditional dimensions.
+    hyperopt (about a second, mostly scipy.stats) is left to ``--algo hyperopt``, the
+    only search that uses it.
     """
     thread = threading.Thread(target=lambda: __import__("scipy.special"), name="hpmagic:preload", daemon=True)
     thread.start()

@@ -415,7 +415,8 @@ class Store:
                         s.options, s.seed, s.created, s.updated,
                         (SELECT COUNT(*) FROM trials t WHERE t.study = s.name),
                         (SELECT CASE WHEN s.direction = 'maximize' THEN MAX(t.value) ELSE MIN(t.value) END
-                           FROM trials t WHERE t.study = s.name AND t.state = 'complete')
+                           FROM trials t WHERE t.study = s.name AND t.state = 'complete'
+                             AND json_extract(t.extras, '$.feasible') IS NOT 0)
                     FROM studies s {where} ORDER BY s.updated DESC""",
                 args,
             ).fetchall()

@@ -150,12 +150,6 @@ class Dashboard:
         self.curves = w.Image(format="png")
         self.curves_box = w.VBox([self.curves], layout=w.Layout(display="none", align_items="flex-start"))
 
-        self.trials = w.Select(options=[], rows=RECENT + 1, layout=w.Layout(width="calc(100% - 8px)"))
-        self.trials.add_class("hpmagic-trials")
-        self.trials.observe(self._on_select, names="value")
-        self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
-        self.output.add_class("hpmagic-output")
-        trials_label = w.Label("recent trials (★ best, ✗ failed, ✂ pruned) — select one to see its output")
         widget = w.VBox(
             [
                 w.HTML(_CSS),
@@ -165,14 +159,26 @@ class Dashboard:
                 self.dimensions,
                 self.controls_box,
                 self.curves_box,
-                trials_label,
-                self.trials,
-                self.output,
+                *self._build_trials(),
             ],
             layout=w.Layout(width="100%", max_width="1100px"),
         )
         widget.add_class("hpmagic-dash")
         return widget
+
+    def _build_trials(self) -> list[Any]:
+        """The list of recent trials and the pane that shows the selected one's output."""
+        import ipywidgets as w
+
+        self.trials = w.Select(options=[], rows=RECENT + 1, layout=w.Layout(width="calc(100% - 8px)"))
+        self.trials.add_class("hpmagic-trials")
+        self.trials.observe(self._on_select, names="value")
+        self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
+        self.output.add_class("hpmagic-output")
+        label = w.Label(
+            "recent trials (★ best, ✗ failed, ✂ pruned, ⊘ infeasible) — select one to see its output"
+        )
+        return [label, self.trials, self.output]
 
     def _build_dimensions(self, study: Study) -> Any:
         """Per dimension key: its plot, and a slot beside it for a control (see attach_controls)."""

@@ -19,6 +19,7 @@ import numpy as np
 from ..core.text import shorten
 
 COMPLETE, FAILED, PRUNED = "complete", "failed", "pruned"
+INFEASIBLE = "infeasible"  # a complete trial whose result said "feasible": False (plots only)
 
 #: scatter points drawn per plot at most; the best-so-far line is always exact
 MAX_POINTS = 1500
@@ -61,7 +62,8 @@ class History:
         self.numbers.append(int(trial.number))
         value = trial.value
         self.values.append(float(value) if value is not None and trial.state != FAILED else math.nan)
-        self.states.append(trial.state)
+        # an infeasible trial is drawn apart from the complete ones: it never makes the best line
+        self.states.append(trial.state if getattr(trial, "feasible", True) else INFEASIBLE)
         self.started.append(float(getattr(trial, "started", 0.0) or 0.0))
         self.ended.append(float(getattr(trial, "ended", 0.0) or 0.0))
         raw = getattr(trial, "raw", None) or {}

@@ -130,3 +130,13 @@ def test_ranges_code_nested_refine():
     assert 'pen=tune.choice(["l2"])' in body and "C=tune.loguniform(1, 2)" in body
     assert "C=tune.loguniform(0.01, 100)" in body
     parse(body)
+
+
+def test_the_magic_line_keeps_start_at_defaults():
+    from hpmagic.core.codegen import magic_line
+    from hpmagic.core.options import Options
+
+    assert magic_line(Options(start_at_defaults=True), "s") == "%%tune --name s --start-at-defaults"
+    assert "--start-at-defaults" not in magic_line(Options(), "s")
+    with pytest.raises(ValueError, match="start_at_defaults must be True or False, got 'yes'"):
+        Options(start_at_defaults="yes").check()

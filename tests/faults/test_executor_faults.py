@@ -220,7 +220,7 @@ def script(tmp_path: Path, body: str) -> subprocess.Popen[str]:
 # no `if __name__ == "__main__"` guard: as people write scripts
 PARALLEL_SCRIPT = """
 from hpmagic import Options, create_study
-study = create_study("x = tune.uniform(0, 1)\\nx\\n", {}, Options(parallel=2, store=None)).run(4).wait()
+study = create_study("x = tune.uniform(0, 1)\\nx\\n", {}, Options(parallel=2)).run(4).wait()
 print("pids", *study._executor.pids(), flush=True)
 print("states", *[t.state for t in study.trials], flush=True)
 """
@@ -245,7 +245,7 @@ def test_a_script_with_a_parallel_study_exits_and_leaves_no_worker(tmp_path):
 KILLED_SCRIPT = """
 import time
 from hpmagic import Options, create_study
-study = create_study("import time\\nx = tune.uniform(0, 1)\\ntime.sleep(120)\\nx\\n", {}, Options(parallel=2, store=None))
+study = create_study("import time\\nx = tune.uniform(0, 1)\\ntime.sleep(120)\\nx\\n", {}, Options(parallel=2))
 study.run(4)
 while len(study._executor.pids()) < 2:
     time.sleep(0.05)

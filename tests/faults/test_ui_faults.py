@@ -65,7 +65,7 @@ def _walk(widget: Any, out: list[Any]) -> list[Any]:
 
 
 def _study(case: UiCase) -> hpmagic.Study:
-    opts = hpmagic.Options(max_evals=case.n, seed=0, store=None, name=case.name)
+    opts = hpmagic.Options(max_evals=case.n, seed=0, name=case.name)
     study = hpmagic.create_study(CELL.format(label=case.label), {"OPTS": case.options}, opts).run()
     study.wait(60)
     assert not study.running
@@ -191,7 +191,7 @@ def test_html_is_escaped(built):
 
 def test_a_huge_choice_filters_instead_of_a_button_each():
     case = CASES[-1]
-    study = hpmagic.create_study(CELL.format(label="m"), {"OPTS": case.options}, hpmagic.Options(store=None))
+    study = hpmagic.create_study(CELL.format(label="m"), {"OPTS": case.options}, hpmagic.Options())
     panel = sliders.SpaceControls(study, live=False)
     control = panel.control("m")
     assert len(control.buttons) == sliders.MAX_TOGGLES
@@ -218,7 +218,7 @@ def test_printed_output_and_errors_are_shown_as_a_bounded_tail():
         "    raise ValueError('e' * 200_000 + '<last>')\n"
         "x\n"
     )
-    study = hpmagic.create_study(cell, {}, hpmagic.Options(max_evals=6, seed=1, store=None))
+    study = hpmagic.create_study(cell, {}, hpmagic.Options(max_evals=6, seed=1))
     study.run().wait(60)
     assert {t.state for t in study.trials} == {"complete", "failed"}
     view = dashboard.Dashboard(study)
@@ -235,7 +235,7 @@ def test_printed_output_and_errors_are_shown_as_a_bounded_tail():
 
 
 def test_notes_shown_are_bounded():
-    study = hpmagic.create_study("x = tune.uniform(0, 1)\nx\n", {}, hpmagic.Options(store=None))
+    study = hpmagic.create_study("x = tune.uniform(0, 1)\nx\n", {}, hpmagic.Options())
     for i in range(1000):
         study.note(f"note {i} <{'n' * 5000}>")
     view = dashboard.Dashboard(study)

@@ -105,7 +105,7 @@ def test_each_trial_is_a_nested_run_with_params_value_reports_state_and_error(tr
 
 
 def test_the_parent_run_keeps_best_params_and_the_exported_study(tracking, tmp_path):
-    study = create_study(CELL, {}, Options(seed=5, algo="rand", store=None, mlflow="exp-artifacts"))
+    study = create_study(CELL, {}, Options(seed=5, algo="rand", mlflow="exp-artifacts"))
     run(study, 6)
     parent, children = runs_of(tracking, "exp-artifacts")
     assert len(children) == 6
@@ -145,7 +145,7 @@ def test_a_failing_tracking_store_is_a_note_and_every_trial_completes(tmp_path, 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///" + str(blocker / "mlflow.db"))
-    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(seed=1, store=None, mlflow="broken"))
+    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(seed=1, mlflow="broken"))
     run(study, 8)
     assert [t.state for t in study.trials] == ["complete"] * 8
     notes = [n for n in study.notes if "MLflow" in n]
@@ -155,7 +155,7 @@ def test_a_failing_tracking_store_is_a_note_and_every_trial_completes(tmp_path, 
 
 def test_a_full_queue_drops_trials_with_a_note(tracking, monkeypatch):
     monkeypatch.setattr(hp_mlflow, "QUEUE_SIZE", 3)
-    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(seed=2, store=None, mlflow="exp-full"))
+    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(seed=2, mlflow="exp-full"))
     run(study, 30)  # the logging thread holds off while the study runs: the queue fills
     assert [t.state for t in study.trials] == ["complete"] * 30
     assert any(n.startswith("MLflow logging fell behind (queue of 3 full)") for n in study.notes), study.notes
@@ -189,9 +189,9 @@ def test_without_mlflow_the_option_is_a_one_line_error_naming_the_extra(tmp_path
             pass
         else:
             raise SystemExit("mlflow was importable")
-        s = create_study("x = tune.uniform(0, 1)\\nx", {}, Options(store=None))  # no --mlflow: fine
+        s = create_study("x = tune.uniform(0, 1)\\nx", {}, Options())  # no --mlflow: fine
         try:
-            create_study("x = tune.uniform(0, 1)\\nx", {}, Options(store=None, mlflow="e"))
+            create_study("x = tune.uniform(0, 1)\\nx", {}, Options(mlflow="e"))
         except OptionsError as exc:
             print(exc)
         """
@@ -216,9 +216,7 @@ def test_the_logging_thread_ends_when_idle_and_a_later_run_starts_another(tracki
     import time
 
     monkeypatch.setattr(hp_mlflow, "IDLE_S", 0.1)
-    study = create_study(
-        "x = tune.uniform(0, 1)\nx", {}, Options(seed=4, store=None, name="idle", mlflow="exp-idle")
-    )
+    study = create_study("x = tune.uniform(0, 1)\nx", {}, Options(seed=4, name="idle", mlflow="exp-idle"))
 
     def logging_threads() -> list[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "hpmagic:mlflow:idle"]
@@ -239,9 +237,7 @@ def test_a_dask_study_is_logged_by_the_process_that_runs_the_search(tracking):
     with LocalCluster(
         n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        options = Options(
-            seed=6, store=None, name="on-dask", mlflow="exp-dask", dask=cluster.scheduler_address
-        )
+        options = Options(seed=6, name="on-dask", mlflow="exp-dask", dask=cluster.scheduler_address)
         study = create_study(CELL, {}, options)
         try:
             run(study, 4)
@@ -258,9 +254,7 @@ def test_a_dask_study_is_logged_by_the_process_that_runs_the_search(tracking):
 
 def test_a_pruned_trial_is_a_killed_run_with_the_reports_it_made(tracking):
     cell = "x = tune.uniform(0, 1)\nfor step in range(4):\n    tune.report(x + step, step=step)\nx"
-    study = create_study(
-        cell, {}, Options(seed=0, algo="rand", store=None, prune="median", mlflow="exp-prune")
-    )
+    study = create_study(cell, {}, Options(seed=0, algo="rand", prune="median", mlflow="exp-prune"))
     run(study, 16)
     pruned = [t for t in study.trials if t.state == "pruned"]
     assert pruned, "the seed must prune some trials"

@@ -119,6 +119,7 @@ def test_help_shows_the_options(kernel):
         "--wait",
         "--out",
         "--prune",
+        "--start-at-defaults",
     ):
         assert option in text, option
 
@@ -225,3 +226,25 @@ def test_warnings_and_logging_of_trials_stay_with_the_trial(kernel):
         "import logging, warnings\nwarnings.warn('mine')\nlogging.getLogger('t').warning('me')"
     )
     assert "mine" in reply.stderr and "me" in reply.stderr
+
+
+def test_start_at_defaults_and_a_feasible_key(kernel):
+    cell = (
+        "%%tune -n 12 --seed 2 --wait --start-at-defaults -o s_sd --name start-and-feasible\n"
+        "x = tune.uniform(-5, 5, default=1.5)\n"
+        "depth = 3  # tune: int(1, 8)\n"
+        '{"loss": (x - 1) ** 2 + depth, "feasible": x > 0}'
+    )
+    reply = kernel.execute(cell)
+    assert reply.status == "ok", reply.error_text
+    first = kernel.value("dict(min(s_sd.trials, key=lambda t: t.number).params)")
+    assert first == {"x": 1.5, "depth": 3}  # the cell's own values are trial 0
+    assert kernel.value("s_sd.best_trial.feasible and s_sd.best_params['x'] > 0")
+    assert kernel.value("all(t.state == 'complete' for t in s_sd.trials)")
+    # a hand-picked infeasible point: run, recorded complete, marked apart, never the best
+    reply = kernel.execute("s_sd.enqueue({'x': -1.0}).run(1).wait(); s_sd.trials[-1].params['x']")
+    assert reply.status == "ok", reply.error_text
+    assert kernel.value("s_sd.trials[-1].state, s_sd.trials[-1].feasible") == ("complete", False)
+    assert kernel.value("s_sd.best_params['x'] > 0")
+    number = kernel.value("s_sd.trials[-1].number")
+    assert f"⊘ #{number}" in kernel.value("__import__('hpmagic.run.report').run.report.text_summary(s_sd)")

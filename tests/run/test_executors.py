@@ -282,17 +282,17 @@ def test_parallel_is_bounded_with_a_one_line_error():
 
     limit = parallel_limit(dask=False)
     assert limit == 4 * (os.cpu_count() or 1)
-    Options(parallel=limit, store=None).check()
+    Options(parallel=limit).check()
     with pytest.raises(OptionsError) as info:
-        Options(parallel=limit + 1, store=None).check()
+        Options(parallel=limit + 1).check()
     message = str(info.value)
     assert "\n" not in message and f"at most {limit}" in message and str(limit + 1) in message
     # Dask clusters may be larger than this machine, but not unbounded
-    Options(parallel=limit + 1, dask="", store=None).check()
+    Options(parallel=limit + 1, dask="").check()
     big = parallel_limit(dask=True)
     assert big > limit
     with pytest.raises(OptionsError, match=f"at most {big} on Dask"):
-        Options(parallel=big + 1, dask="", store=None).check()
+        Options(parallel=big + 1, dask="").check()
 
 
 # -- Dask ---------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_failed_and_pruned_trials_are_left_out():
         "for i in range(3):\n    tune.report(x + i, step=i)\n"
         "x"
     )
-    study = create_study(cell, {}, Options(max_evals=30, seed=3, algo="rand", prune="median"))
+    study = create_study(cell, {}, Options(max_evals=50, seed=3, algo="rand", prune="median"))
     study.run().wait(timeout=60)
     counts = study.counts()
     assert counts["failed"] > 0 and counts["complete"] >= MIN_TRIALS

@@ -11,7 +11,7 @@ import numpy as np
 from hpmagic import Options, create_study
 from hpmagic.core.program import parse
 from hpmagic.core.space import Space
-from hpmagic.search.hyperopt_driver import HyperoptSuggest, HyperoptTPE
+from hpmagic.search.hyperopt_driver import HyperoptTPE
 from hpmagic.search.joint_tpe import JointTPE, JointTPESearch, JointTPESettings, supports
 from hpmagic.search.searcher import SearchSettings, make_searcher
 
@@ -35,14 +35,15 @@ def build(source: str) -> Space:
     return Space.build(parse(source), {})
 
 
-def test_flat_bounded_spaces_use_it_and_the_others_keep_hyperopts_tpe():
+def test_every_space_uses_it_one_model_per_group():
     assert supports(build(MIXED))
     conditional = build("m = tune.choice([{'a': tune.uniform(0, 1)}, {'b': tune.int(1, 3)}])\nm")
-    assert not supports(conditional)
-    assert not supports(build("w = tune.normal(0, 1)\nw"))
+    assert not supports(conditional)  # one model would not cover it: a model per group does
+    assert supports(build("w = tune.normal(0, 1)\nw"))
     assert isinstance(make_searcher("tpe", build(MIXED)), JointTPESearch)
-    assert isinstance(make_searcher("tpe", conditional), HyperoptTPE)
-    assert isinstance(make_searcher("rand", build(MIXED)), HyperoptSuggest)
+    search = make_searcher("tpe", conditional)
+    assert isinstance(search, JointTPESearch)
+    assert set(search.models) == {None, ("m", 0), ("m", 1)}
     # settings say where the joint TPE is used, never module state
     assert isinstance(
         make_searcher("tpe", build(MIXED), settings=SearchSettings(joint_on_flat=False)), HyperoptTPE
@@ -111,8 +112,8 @@ def _best_of(algo: str, seed: int, n: int = 40) -> float:
 
 
 def test_on_a_valley_across_the_axes_it_beats_random_search():
-    ours = np.mean([_best_of("tpe", seed) for seed in range(6)])
-    random = np.mean([_best_of("rand", seed) for seed in range(6)])
+    ours = np.mean([_best_of("tpe", seed) for seed in range(12)])
+    random = np.mean([_best_of("rand", seed) for seed in range(12)])
     assert ours < random / 3
 
 
@@ -154,22 +155,30 @@ def test_failed_trials_steer_the_search_away_from_where_trials_fail():
         assert sum(t.state == "failed" for t in later) <= 16
 
 
-def _imports_hyperopt(cell: str, algo: str = "tpe") -> bool:
-    """Whether a fresh process running ``cell`` as a study ends up importing hyperopt."""
+def _imports_hyperopt(cell: str, algos: tuple[str, ...] = ("tpe",)) -> bool:
+    """Whether a fresh process running ``cell`` as a study with each of ``algos`` imports hyperopt."""
     code = (
         "from hpmagic import Options, create_study\n"
-        f"s = create_study({cell!r}, {{}}, Options(seed=1, max_evals=12, algo={algo!r}))\n"
-        "s.run().wait(120)\nassert len(s.trials) >= 10 and s.end_reason != 'error', s.message\n"
+        f"for algo in {algos!r}:\n"
+        f"    s = create_study({cell!r}, {{}}, Options(seed=1, max_evals=12, algo=algo))\n"
+        "    s.run().wait(120)\n"
+        "    assert len(s.trials) >= 10 and s.end_reason != 'error', s.message\n"
     )
     return "hyperopt" in modules_loaded(code, ("hyperopt",))
 
 
-def test_hyperopt_is_imported_only_by_the_runs_that_use_it():
+CONDITIONAL = (
+    "m = tune.choice([{'a': tune.uniform(0, 1), 'w': tune.normal(0, 1)},"
+    " {'b': tune.int(1, 3), 'v': tune.lognormal(0, 1)}])\n"
+    "k = tune.quniform(0, 10, 2)\nz = tune.logint(1, 100)\n0"
+)
+
+
+def test_only_algo_hyperopt_imports_hyperopt():
     flat = "x = tune.uniform(0, 1)\nc = tune.choice(['a', 'b'])\nx"
-    assert not _imports_hyperopt(flat)
-    assert not _imports_hyperopt(flat, "grid")
-    assert _imports_hyperopt(flat, "rand")
-    assert _imports_hyperopt("m = tune.choice([{'a': tune.uniform(0, 1)}, {'b': tune.int(1, 3)}])\n0")
+    assert not _imports_hyperopt(flat, ("tpe", "grid", "rand", "anneal"))
+    assert not _imports_hyperopt(CONDITIONAL, ("tpe", "rand", "anneal"))
+    assert _imports_hyperopt(CONDITIONAL, ("hyperopt",))
 
 
 def test_every_option_can_start_even_with_fewer_start_up_points_than_options():

@@ -141,3 +141,12 @@ def test_plots_draw_png():
     d = plotdata.dimension(dim, [0, 1], [1.0, 2.0], ["complete"] * 2, [{"k": 0}, {"k": 1}])
     assert plots.dimension_png(d)[:4] == b"\x89PNG"
     assert plots.importance_png([("a", 0.6), ("b", 0.4)])[:4] == b"\x89PNG"
+
+
+def test_infeasible_trials_never_make_the_best_line():
+    h = plotdata.History()
+    h.add(SimpleNamespace(number=0, value=1.0, state="complete", raw={}, reports=[], feasible=True))
+    h.add(SimpleNamespace(number=1, value=0.1, state="complete", raw={}, reports=[], feasible=False))
+    assert h.states == ["complete", "infeasible"] and h.counts["complete"] == 2
+    data = plotdata.convergence(h.numbers, h.values, h.states)
+    assert data.best_y.min() == 1.0 and 1 not in data.x.tolist()
