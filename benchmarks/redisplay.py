@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput of a run while 10 cells display the study again vs 10 cells that do not",
         "%%tune --algo rand, 2-d space, trivial objective, file store on (the magic's default)",
     )
-    bench(n=2000 if quick else 3000, rounds=2 if quick else 5)
+    bench(n=2000 if quick else 8000, rounds=2 if quick else 9)
     return 0
 
 
