@@ -119,16 +119,7 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
             _empty(ax, "no complete trial yet", keep_x=True)
         ax.set_xlabel("trial", fontsize=FONT)
         ax.set_ylabel("score" if data.direction == "maximize" else "value", fontsize=FONT)
-        ax.legend(  # in the title's row, clear of the points and of the failed ticks
-            fontsize=FONT - 1,
-            frameon=False,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncol=4,
-            markerscale=1.2,
-            handlelength=1.2,
-            borderaxespad=0.1,
-        )
+        _title_row_legend(ax, ncol=4, handlelength=1.2)  # clear of the points and of the failed ticks
     ax.set_title("convergence", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45)
     return fig
@@ -352,16 +343,7 @@ def runs_figure(data: Runs, width: float = 5.2, height: float = 2.7) -> Figure:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(PLAIN)
         ax.set_xlabel("trial", fontsize=FONT)
-        ax.legend(  # in the title's row (rows of three above it), clear of the points
-            fontsize=FONT - 1,
-            frameon=False,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncol=3,
-            markerscale=1.2,
-            handlelength=1.0,
-            borderaxespad=0.1,
-        )
+        _title_row_legend(ax, ncol=3, handlelength=1.0)  # rows of three above the plot
     ax.set_title("runs", fontsize=FONT + 1, loc="left")
     _margins(fig, left=0.62, bottom=0.45, top=0.25 + 0.16 * ((len(data.labels) - 1) // 3))
     return fig
@@ -377,3 +359,17 @@ def map_png(data: MapData) -> bytes:
 
 def runs_png(data: Runs) -> bytes:
     return render(runs_figure(data))
+
+
+def _title_row_legend(ax: Any, ncol: int, handlelength: float) -> None:
+    """A legend in the title's row, right-aligned, clear of the points."""
+    ax.legend(
+        fontsize=FONT - 1,
+        frameon=False,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=ncol,
+        markerscale=1.2,
+        handlelength=handlelength,
+        borderaxespad=0.1,
+    )
