@@ -211,3 +211,22 @@ def drag_lower_handle(page: Any, row: Any, fraction: float) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * fraction, y, steps=12)
     page.mouse.up()
+
+
+def drag_first_range(page: Any, fraction: float = 0.5) -> tuple[float, float]:
+    """Drag the first dimension's lower handle from 0 to about ``fraction`` of its track; the new range.
+
+    Waits until the range's text box shows the moved bound, as the panel's model says it.
+    """
+    row = page.locator(".hpmagic-dash .hpmagic-control-0")
+    low = row.locator("input[type=text]").first
+    assert float(low.input_value()) == 0
+    drag_lower_handle(page, row, fraction)
+    page.wait_for_function(
+        "() => parseFloat(document.querySelector('.hpmagic-dash .hpmagic-control-0 input[type=text]').value) > 0.5",
+        timeout=15_000,
+    )
+    new_low = float(low.input_value())
+    high = float(row.locator("input[type=text]").nth(1).input_value())
+    assert 0.5 < new_low < high
+    return new_low, high

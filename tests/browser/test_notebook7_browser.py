@@ -13,7 +13,7 @@ import pytest
 
 from hpmagic.storage.store import Store
 
-from .lab import drag_lower_handle, kernel_idle, open_notebook, run_all, write_notebook
+from .lab import drag_first_range, kernel_idle, open_notebook, run_all, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -81,17 +81,7 @@ def test_drag_a_slider_and_continue_in_notebook7(notebook7, new_page):
     page.wait_for_function(
         f"() => {{ const t = {TITLE}; return t && t.innerText.includes('completed'); }}", timeout=120_000
     )
-    row = page.locator(".hpmagic-dash .hpmagic-control-0")
-    low = row.locator("input[type=text]").first
-    assert float(low.input_value()) == 0
-    drag_lower_handle(page, row, 0.5)
-    page.wait_for_function(
-        "() => parseFloat(document.querySelector('.hpmagic-dash .hpmagic-control-0 input[type=text]').value) > 0.5",
-        timeout=15_000,
-    )
-    new_low = float(low.input_value())
-    high = float(row.locator("input[type=text]").nth(1).input_value())
-    assert 0.5 < new_low < high
+    new_low, high = drag_first_range(page, 0.5)  # x's lower handle about half way
     page.click(".hpmagic-dash .hpmagic-continue")
     page.wait_for_function(
         f"() => /^20\\/20 trials/.test({STATUS}.innerText) && {TITLE}.innerText.includes('completed')",

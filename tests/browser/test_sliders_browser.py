@@ -6,7 +6,7 @@ import pytest
 
 from hpmagic.storage.store import Store
 
-from .lab import drag_lower_handle, open_notebook, run_all, write_notebook
+from .lab import drag_first_range, open_notebook, run_all, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -29,18 +29,7 @@ def test_drag_a_slider_and_continue(lab, new_page):
         " return t && t.innerText.includes('completed'); }",
         timeout=120_000,
     )
-    row = page.locator(".hpmagic-dash .hpmagic-control-0")  # x
-    low = row.locator("input[type=text]").first
-    assert float(low.input_value()) == 0
-    # drag the lower handle of x's slider about half way to the right
-    drag_lower_handle(page, row, 0.5)
-    page.wait_for_function(
-        "() => parseFloat(document.querySelector('.hpmagic-dash .hpmagic-control-0 input[type=text]').value) > 0.5",
-        timeout=15_000,
-    )
-    new_low = float(low.input_value())
-    high = float(row.locator("input[type=text]").nth(1).input_value())
-    assert 0.5 < new_low < high
+    new_low, high = drag_first_range(page, 0.5)  # x's lower handle about half way
     page.click(".hpmagic-dash .hpmagic-continue")
     # the dashboard follows the second run: 20 more trials (the box's default), then completed
     page.wait_for_function(
