@@ -611,13 +611,13 @@ class SpaceControls:
         for i, control in enumerate(self.controls.values()):
             control.widget.add_class("hpmagic-control")
             control.widget.add_class(f"hpmagic-control-{i}")
-        self.sync()
         self._throttle = None
         #: called just before Continue starts a run (a dashboard re-attaches to follow it)
         self.before_run: Callable[[], None] | None = None
-        if live:
+        if live:  # listen first, then draw: a run that ends in between is not missed
             self._throttle = Throttle(self.refresh)
             study.subscribe(self)
+        self.sync()
 
     # -- access for a dashboard and for tests ------------------------------------
     def control(self, name: str) -> Any:
