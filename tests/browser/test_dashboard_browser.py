@@ -108,7 +108,7 @@ def test_screenshot_of_a_finished_sklearn_study(lab, new_page):
         "1 - cross_val_score(model, X, y, cv=3).mean()",
     ]
     write_notebook(lab.root, "svc.ipynb", cells)
-    page = new_page(width=1280, height=1500)
+    page = new_page(width=1280, height=2400)  # the whole cell, views and trial list included
     open_notebook(page, lab, "svc.ipynb")
     run_all(page)
     page.wait_for_selector(".hpmagic-dash .hpmagic-title", timeout=60_000)
