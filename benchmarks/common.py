@@ -261,16 +261,23 @@ def run_hyperopt(problem: Problem, n: int, seed: int, algo: str = "tpe", **tpe_s
     """Raw ``hyperopt.fmin``; ``tpe_settings`` are passed to ``tpe.suggest`` (none: its defaults)."""
     import functools
 
-    from hyperopt import Trials, fmin, rand, tpe
+    from hyperopt import rand, tpe
 
     if algo == "tpe":
         suggest = functools.partial(tpe.suggest, **tpe_settings) if tpe_settings else tpe.suggest
     else:
         suggest = rand.suggest
+    return fmin_losses(problem, hyperopt_space(problem), suggest, n, seed)
+
+
+def fmin_losses(objective: Any, space: Any, suggest: Any, n: int, seed: int) -> list[float]:
+    """The losses of ``n`` evaluations of raw ``hyperopt.fmin``, seeded, without its progress bar."""
+    from hyperopt import Trials, fmin
+
     trials = Trials()
     fmin(
-        problem,
-        hyperopt_space(problem),
+        objective,
+        space,
         algo=suggest,
         max_evals=n,
         trials=trials,

@@ -207,7 +207,7 @@ def _value(d: Dim, x: float) -> Any:
 
 def run_hyperopt(problem: Conditional, n: int, seed: int) -> list[float]:
     """Raw ``fmin`` with ``tpe.suggest``'s defaults on the same space as ``hp.choice``."""
-    from hyperopt import Trials, fmin, hp, tpe
+    from hyperopt import hp, tpe
 
     space = hp.choice(
         "m",
@@ -223,17 +223,7 @@ def run_hyperopt(problem: Conditional, n: int, seed: int) -> list[float]:
             problem.build(p["_o"], {d.label: _value(d, p[d.label]) for d in option.dims})
         )
 
-    trials = Trials()
-    fmin(
-        objective,
-        space,
-        tpe.suggest,
-        n,
-        trials=trials,
-        rstate=np.random.default_rng(seed),
-        show_progressbar=False,
-    )
-    return [float(x) for x in trials.losses()]
+    return common.fmin_losses(objective, space, tpe.suggest, n, seed)
 
 
 def run_optuna(problem: Conditional, n: int, seed: int) -> list[float]:
