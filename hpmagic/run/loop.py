@@ -23,6 +23,7 @@ from ..core.trials import FAILED, Trial
 from ..search.base import Exhausted
 from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome
 from .processes import ExecutorError
+from .searching import values_of
 
 #: the loop drives a :class:`hpmagic.run.study.Study` (not imported: the study imports this module)
 Study = Any
@@ -113,9 +114,8 @@ class RunLoop:
         on the study (where people look) and not as an internal error.
         """
         study = self.study
-        values = {d.key: space.runtime_value(d.key, raw) for d in space.active(raw)}
         try:
-            return executor.submit(TrialJob(number, values), report_hook(study, number))
+            return executor.submit(TrialJob(number, values_of(space, raw)), report_hook(study, number))
         except ExecutorError as exc:
             with study._lock:
                 study._ledger.give_back(number)

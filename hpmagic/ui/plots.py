@@ -16,7 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .plotdata import Convergence, Curves, DimensionData, MapData, Parallel, Runs, shorten
+from ..core.text import shorten
+from .plotdata import Convergence, Curves, DimensionData, MapData, Parallel, Runs
 
 DPI = 96
 BLUE, ORANGE, RED, GREY, GREEN = "#4c72b0", "#dd8452", "#c44e52", "#8c8c8c", "#55a868"

@@ -41,9 +41,9 @@ import ipywidgets as w
 
 from ..core.edges import Edge
 from ..core.space import Dimension, Space, SpaceError
+from ..core.text import shorten
 from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
-from .plotdata import shorten
 from .throttle import Throttle
 
 SLIDER_WIDTH = 320  # px; the strip of marks under a slider has the same width
