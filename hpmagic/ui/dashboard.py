@@ -337,8 +337,6 @@ class Dashboard:
             self.refresh_count += 1
             self.last_refresh_seconds = time.perf_counter() - started
             pending = self._pending_plots()
-        if final and self._controls is not None:  # a view shown after the run ended gets its last draw too
-            self._controls.refresh()
         if pending:
             self._throttle.poke(max(0.0, self._next_draw - time.monotonic()))
         elif running:
