@@ -65,6 +65,15 @@ class TuneMagics(Magics):
         const="minimize",
         help="minimise the objective (default)",
     )
+    @argument(
+        "--objectives",
+        default=None,
+        metavar="SPEC",
+        help=(
+            'several objectives, e.g. "error:min,latency:min": entries of the dict the cell ends with; '
+            "searches for the Pareto front (study.best_trials)"
+        ),
+    )
     @argument("--seed", type=int, default=None, help="make the run reproducible")
     @argument("--timeout", type=float, default=None, help="stop starting new trials after SECONDS")
     @argument("--early-stop", type=int, default=None, help="stop after N trials without improvement")
@@ -209,6 +218,7 @@ def options_from_args(args: Any) -> Options:
             out=args.out,
             mlflow=args.mlflow,
             start_at_defaults=args.start_at_defaults,
+            objectives=args.objectives,
         ).check()
     except OptionsError as exc:
         raise UsageError(f"%%tune: {exc}") from None

@@ -219,7 +219,9 @@ def magic_line(options: Any, name: str, direction: str | None = None) -> str:
         parts.append(f"-n {options.max_evals}")
     if options.algo != "tpe":
         parts.append(f"--algo {options.algo}")
-    if (options.direction or direction) == "maximize":
+    if getattr(options, "objectives", None):
+        parts.append(f"--objectives {_arg(options.objectives)}")
+    elif (options.direction or direction) == "maximize":
         parts.append("--maximize")
     if options.timeout is not None:
         parts.append(f"--timeout {options.timeout:g}")

@@ -49,6 +49,7 @@ class Options:
     out: str | None = None
     mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
     start_at_defaults: bool = False  # a fresh study's trial 0 runs the cell's own values
+    objectives: str | None = None  # several named objectives: "error:min,latency:min"
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -84,9 +85,28 @@ class Options:
             self.mlflow = ""
         if self.mlflow is not None and not isinstance(self.mlflow, str):
             raise OptionsError(f"--mlflow takes an experiment name, got {self.mlflow!r}")
+        if self.objectives is not None:
+            self._check_objectives()
         if not isinstance(self.start_at_defaults, bool):
             raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
         return self
+
+    def _check_objectives(self) -> None:
+        from .objectives import parse_objectives, spec_of
+
+        try:
+            self.objectives = spec_of(parse_objectives(self.objectives))  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise OptionsError(str(exc)) from None
+        if self.direction is not None:
+            raise OptionsError(
+                "--objectives gives each objective its direction (name:min or name:max); "
+                "leave out --maximize/--minimize"
+            )
+        if self.prune != "none":
+            raise OptionsError("--prune needs one objective; it cannot be used with --objectives")
+        if ALGO_ALIASES.get(self.algo, self.algo) == "hyperopt":
+            raise OptionsError("--objectives searches with --algo tpe, rand, anneal or grid, not hyperopt")
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -99,6 +99,8 @@ class Program:
     #: "maximize" when the last expression is a dict literal with a "score" key, "minimize" for a
     #: "loss" key, else None: what the cell itself says of its direction before it runs
     direction_hint: str | None
+    #: with several objectives (``--objectives``): the names the result dict is read by
+    objectives: tuple[str, ...] = ()
 
     @property
     def keys(self) -> list[str]:

@@ -115,11 +115,13 @@ class Trial:
     reports: tuple[tuple[int, float], ...] = field(default=(), repr=False)
     started: float = field(default=0.0, repr=False)
     ended: float = field(default=0.0, repr=False)
+    #: with several objectives (``--objectives``): name → value; ``value`` is the first one's
+    values: Mapping[str, float] = field(default_factory=FrozenDict, repr=False)
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "state", TrialState(self.state))
-        for name in ("params", "raw", "extras"):
+        for name in ("params", "raw", "extras", "values"):
             setattr_(self, name, frozen(getattr(self, name)))
         setattr_(self, "reports", tuple((int(s), float(v)) for s, v in self.reports))
 
@@ -142,5 +144,6 @@ class Trial:
             "state": str(self.state),
             "duration": self.duration,
             "error": self.error,
+            **({"values": dict(self.values)} if self.values else {}),
             **{k: v for k, v in self.extras.items() if k not in ("number", "params", "value")},
         }

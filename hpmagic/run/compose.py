@@ -9,9 +9,10 @@ study is first displayed (see :mod:`hpmagic.ui.display`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from ..core.options import Options
+from ..core.options import Options, OptionsError
 from ..core.program import parse
 from ..core.space import Space
 from ..integrations import mlflow
@@ -59,6 +60,7 @@ def open_study(program: Any, namespace: dict[str, Any], options: Options) -> Stu
     name = options.name or program.default_name()
     space = Space.build(program, dict(namespace))
     found = continued(options.store, name, space)
+    options = same_objectives(name, options, found.objectives)
     study = Study(
         program,
         namespace,
@@ -74,3 +76,22 @@ def open_study(program: Any, namespace: dict[str, Any], options: Options) -> Stu
         observer.save(study)
         study.subscribe(observer)
     return study
+
+
+def same_objectives(name: str, options: Options, stored: str | None) -> Options:
+    """The options a continued study runs with: its stored objectives ranked its trials.
+
+    Left out, they carry over; a different set (or several where one was run) is an
+    :class:`OptionsError`, like a cell whose objective turned the stored direction round.
+    """
+    if stored is None or stored == (options.objectives or ""):
+        return options
+    if options.objectives is None and stored:
+        return replace(options, objectives=stored)
+    was = f"--objectives {stored!r}" if stored else "one objective"
+    now = f"--objectives {options.objectives!r}" if options.objectives else "one objective"
+    raise OptionsError(
+        f"study '{name}' was run with {was} and this run asks for {now}: "
+        f"give {('--objectives ' + repr(stored)) if stored else 'no --objectives'} to go on, "
+        "or another --name for a new study"
+    )

@@ -13,11 +13,11 @@ import math
 import numbers
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..core import context
 from ..core.annotations import tune
@@ -103,6 +103,7 @@ class TrialOutcome:
     started: float = 0.0  # wall-clock time
     ended: float = 0.0
     key: str | None = None  # "loss" or "score" when the objective was a dict
+    values: dict[str, float] = field(default_factory=dict)  # each objective, with --objectives
 
     @property
     def duration(self) -> float:
@@ -129,8 +130,20 @@ class _Runtime:
     index = value
 
 
-def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
-    """The objective as (value, extra entries, 'loss' | 'score' | None)."""
+class Reading(NamedTuple):
+    """What a cell's result says: the objective, the extra entries kept with the trial, the
+    dict key it came from ('loss', 'score' or None) and, with several objectives, each one."""
+
+    value: float
+    extras: dict[str, Any]
+    key: str | None
+    values: dict[str, float]
+
+
+def interpret(result: Any, objectives: tuple[str, ...] = ()) -> Reading:
+    """The objective (or, with ``objectives``, each named one) read from a cell's result."""
+    if objectives:
+        return _interpret_several(result, objectives)
     key = None
     extras: dict[str, Any] = {}
     if isinstance(result, dict):
@@ -142,13 +155,41 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
             raise ObjectiveError(
                 f"the objective dict needs a 'loss' or 'score' entry; it has {sorted(map(str, result))}"
             )
-        extras = {str(k): _jsonable(v) for k, v in result.items() if k != key}
-        if not isinstance(extras.get("feasible", True), bool):
-            got = _short(repr(result["feasible"]))
-            raise ObjectiveError(f"the objective's 'feasible' must be True or False, got {got}")
+        extras = _extras(result, {key})
         result = result[key]
-    if result is None and key is not None:
-        raise ObjectiveError(f"the objective's '{key}' is None; it must be a number")
+    return Reading(_number(result, f"the objective's '{key}'" if key else "the objective"), extras, key, {})
+
+
+def _interpret_several(result: Any, names: tuple[str, ...]) -> Reading:
+    if not isinstance(result, Mapping):
+        raise ObjectiveError(
+            f"with --objectives the cell must end with a dict holding {', '.join(map(repr, names))}; "
+            f"got {type(result).__name__}: {_short(repr(result))}"
+        )
+    missing = [n for n in names if n not in result]
+    if missing:
+        raise ObjectiveError(
+            f"the objective dict lacks {', '.join(map(repr, missing))} (--objectives); "
+            f"it has {sorted(map(str, result))}"
+        )
+    values = {n: _number(result[n], f"the objective '{n}'") for n in names}
+    return Reading(values[names[0]], _extras(dict(result), set(names)), None, values)
+
+
+def _extras(result: dict[Any, Any], taken: set[str]) -> dict[str, Any]:
+    """The entries kept with the trial besides the objectives; a 'feasible' entry must be a bool."""
+    extras = {str(k): _jsonable(v) for k, v in result.items() if k not in taken}
+    if not isinstance(extras.get("feasible", True), bool):
+        raise ObjectiveError(
+            f"the objective's 'feasible' must be True or False, got {_short(repr(result['feasible']))}"
+        )
+    return extras
+
+
+def _number(result: Any, what: str) -> float:
+    """A finite float, or :class:`ObjectiveError` saying what ``what`` was instead."""
+    if result is None and what != "the objective":
+        raise ObjectiveError(f"{what} is None; it must be a number")
     if result is None:
         raise ObjectiveError(
             "the objective is None: the cell's last line must be an expression giving a number "
@@ -156,13 +197,13 @@ def interpret(result: Any) -> tuple[float, dict[str, Any], str | None]:
         )
     result = _scalar(result)
     if isinstance(result, bool) or not isinstance(result, numbers.Real):
-        what = f"the objective's '{key}'" if key else "the objective"
         raise ObjectiveError(f"{what} must be a number, got {type(result).__name__}: {_short(repr(result))}")
     value = float(result)
     if not math.isfinite(value):
-        what = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
-        raise ObjectiveError(f"the objective is {what}: it must be a finite number")
-    return value, extras, key
+        kind = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
+        whose = "the objective" if what.startswith("the objective'") else what  # 'loss' or a number
+        raise ObjectiveError(f"{whose} is {kind}: it must be a finite number")
+    return value
 
 
 def _scalar(result: Any) -> Any:
@@ -231,7 +272,8 @@ def run_trial(
                 hooks.enter_context(hook())
             exec(program.body, namespace)  # noqa: S102 - the user's own cell
             result = eval(program.objective, namespace)  # noqa: S307
-            outcome.value, outcome.extras, outcome.key = interpret(result)
+            reading = interpret(result, program.objectives)
+            outcome.value, outcome.extras, outcome.key, outcome.values = reading
             if ctx.feasible is not None:  # tune.constraint calls and a "feasible" entry must all hold
                 outcome.extras["feasible"] = ctx.feasible and outcome.extras.get("feasible", True)
             outcome.state = COMPLETE
@@ -263,10 +305,15 @@ def evaluate(program: Program, values: dict[str, Any], namespace: dict[str, Any]
         namespace.pop(RUNTIME_NAME, None)
 
 
-def apply_values(program: Program, values: dict[str, Any], namespace: dict[str, Any]) -> float:
-    """The cell once in the user's own namespace (``study.apply()``): names it assigns stay."""
-    value, _extras, _key = interpret(evaluate(program, values, namespace))
-    return value
+def apply_values(
+    program: Program, values: dict[str, Any], namespace: dict[str, Any]
+) -> float | dict[str, float]:
+    """The cell once in the user's own namespace (``study.apply()``): names it assigns stay.
+
+    Returns the objective, or with several objectives the dict of their values.
+    """
+    reading = interpret(evaluate(program, values, namespace), program.objectives)
+    return reading.values or reading.value
 
 
 def _cell_traceback(exc: BaseException) -> list[str]:

@@ -12,6 +12,7 @@ import bisect
 import math
 from typing import Any
 
+from ..core.objectives import Objective, losses_of, pareto_front, scored
 from ..core.options import OptionsError
 from ..core.space import Space, zoom
 from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
@@ -55,10 +56,17 @@ class Ledger:
     """The trials in the order they ended, the best complete one, and the next trial number."""
 
     def __init__(
-        self, history: list[Trial], direction: str | None, decided_by: str | None, first_number: int = 0
+        self,
+        history: list[Trial],
+        direction: str | None,
+        decided_by: str | None,
+        first_number: int = 0,
+        objectives: tuple[Objective, ...] = (),
     ) -> None:
         self.trials: list[Trial] = list(history)
         self.best: Trial | None = None
+        self.objectives = objectives  # several: the best is the front's best in the first one
+        self._front: tuple[int, list[Trial]] = (-1, [])
         self.direction_name = direction
         self.decided_by = decided_by
         # a continued study numbers its trials after the stored ones
@@ -77,8 +85,27 @@ class Ledger:
     def update_best(self, trial: Trial) -> None:
         if trial.state != COMPLETE or trial.value is None or not trial.feasible:
             return
+        if self.objectives:
+            if scored(trial, self.objectives) and (
+                self.best is None or self.losses(trial) < self.losses(self.best)
+            ):
+                self.best = trial  # first objective first, the others break ties: on the front
+            return
         if self.best is None or self.direction.better(trial.value, self.best.value):
             self.best = trial
+
+    def losses(self, trial: Trial) -> tuple[float, ...]:
+        """A trial's objectives as losses (maximised ones negated), in the spec's order."""
+        return losses_of(self.objectives, trial.values)
+
+    def front(self) -> list[Trial]:
+        """The Pareto front of the complete feasible trials, by the first objective; the best
+        trial alone for one objective. Kept until a trial is added."""
+        if not self.objectives:
+            return [self.best] if self.best is not None else []
+        if self._front[0] != len(self.trials):
+            self._front = (len(self.trials), pareto_front(self.trials, self.objectives))
+        return self._front[1]
 
     def add(self, trial: Trial) -> None:
         self.trials.append(trial)

@@ -196,6 +196,7 @@ def record(study: Study, number: int, raw: dict[str, Any], outcome: TrialOutcome
             error=outcome.error,
             raw=raw,
             extras=outcome.extras,
+            values=outcome.values,
             output=outcome.output,
             reports=outcome.reports,
             started=outcome.started,

@@ -93,6 +93,32 @@ def progress_line(study: Any, counts: dict[str, int] | None = None) -> str:
     return " · ".join(parts)
 
 
+FRONT_SHOWN = 12  # trials of a Pareto front listed in text and static HTML
+
+
+def format_values(values: Any) -> str:
+    """``error=0.031, latency=0.0042``: a trial's objectives."""
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
+
+
+def front_lines(study: Any, limit: int = FRONT_SHOWN) -> list[str]:
+    """The Pareto front as lines ``#12  error=0.03, latency=0.004  C=1.2, …`` (several objectives)."""
+    front = study.best_trials
+    lines = [
+        f"#{t.number:<4} {format_values(t.values)}  {shorten(format_params(t.params), PARAM_CHARS)}"
+        for t in front[:limit]
+    ]
+    if len(front) > limit:
+        lines.append(f"… {len(front) - limit} more on the front (study.best_trials)")
+    return lines
+
+
+def front_heading(study: Any) -> str:
+    """``Pareto front: 7 trials (error:min, latency:min)``."""
+    names = ", ".join(str(o) for o in study.objectives)
+    return f"Pareto front: {len(study.best_trials)} trials ({names})"
+
+
 def state_line(study: Any, stopping: bool = False) -> str:
     if study.running:
         return "stopping: running trials finish…" if stopping else "running"
@@ -133,6 +159,9 @@ def text_summary(study: Any, recent: int = 8) -> str:
     else:
         lines.append(f"  best value {_fmt(best.value)} (trial {best.number}):")
         lines.extend(f"    {k} = {format_value(v)}" for k, v in best.params.items())
+    if getattr(study, "objectives", ()) and best is not None:
+        lines.append("  " + front_heading(study) + ":")
+        lines.extend("    " + line for line in front_lines(study))
     if trials:
         lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
         lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
@@ -155,6 +184,9 @@ def static_html(study: Any, convergence: bytes | None = None) -> str:
         if best
         else "<div>no complete trial yet</div>"
     )
+    if getattr(study, "objectives", ()) and best is not None:
+        items = "".join(f"<div><code>{e(line)}</code></div>" for line in front_lines(study))
+        best_html += f"<div style='margin-top:4px'><b>{e(front_heading(study))}</b></div>{items}"
     img = (
         f"<img alt='convergence' src='data:image/png;base64,{base64.b64encode(convergence).decode()}'/>"
         if convergence
@@ -187,5 +219,7 @@ def summary_line(study: Any) -> str:
         parts.append(f"{infeasible} infeasible")
     if study.best_trial is not None:
         parts.append(f"best {study.best_value:.6g} at {study.best_params}")
+    if getattr(study, "objectives", ()):
+        parts.append(front_heading(study))
     parts.extend(study.notes)
     return "; ".join(parts)

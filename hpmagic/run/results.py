@@ -23,6 +23,8 @@ class Results:
     trials: list[Trial]
     best_trial: Trial | None
     search_space: Any
+    _lock: Any
+    _ledger: Any
 
     @property
     def best_params(self) -> dict[str, Any]:
@@ -33,6 +35,33 @@ class Results:
     def best_value(self) -> float | None:
         best = self.best_trial
         return best.value if best else None
+
+    @property
+    def best_trials(self) -> list[Trial]:
+        """The Pareto front with several objectives (no other trial is as good in every one and
+        better in one), by the first objective; with one objective, the best trial alone."""
+        with self._lock:
+            return list(self._ledger.front())
+
+    def trial(self, number: int) -> Trial:
+        """The ended trial numbered ``number``."""
+        for t in self.trials:
+            if t.number == number:
+                return t
+        raise ValueError(f"study '{self.name}' has no ended trial number {number!r}")
+
+    def _chosen(self, trial: int | Trial | None, what: str) -> Trial:
+        """The trial a result is about: the best by default, else the one given (or its number)."""
+        if trial is None:
+            best = self.best_trial
+            if best is None:
+                raise ValueError(f"study '{self.name}' has no complete trial yet: nothing to {what}")
+            return best
+        if isinstance(trial, Trial):
+            return trial
+        if isinstance(trial, bool) or not isinstance(trial, int):
+            raise TypeError(f"trial= takes a trial or its number, got {trial!r}")
+        return self.trial(trial)
 
     def importance(self) -> dict[str, float]:
         """label → share of the objective's variation it explains (sums to 1); see hpmagic.search.importance."""
@@ -57,18 +86,24 @@ class Results:
 
         return export(self, path)
 
-    def code(self, ranges: bool = False) -> str:
-        """The cell with each annotation replaced by its best value (``ranges``: by the current space)."""
-        from ..core.codegen import best_code, ranges_cell
+    def code(self, ranges: bool = False, trial: int | Trial | None = None) -> str:
+        """The cell with each annotation replaced by its best value (``ranges``: by the current
+        space; ``trial``: by that trial's values, e.g. one of ``best_trials``)."""
+        from ..core.codegen import best_code, code_with_values, ranges_cell
 
-        return ranges_cell(self) if ranges else best_code(self)
+        if ranges:
+            return ranges_cell(self)
+        if trial is None:
+            return best_code(self)
+        return code_with_values(self.program, self.search_space, self._chosen(trial, "write").raw)
 
-    def apply(self) -> float:
-        """Run the cell once with the best params in the user namespace; returns the objective."""
-        best = self.best_trial
-        if best is None:
-            raise ValueError(f"study '{self.name}' has no complete trial yet: nothing to apply")
-        return apply_values(self.program, values_of(self.search_space, best.raw), self.user_ns)
+    def apply(self, trial: int | Trial | None = None) -> float | dict[str, float]:
+        """Run the cell once with the best params (or ``trial``'s) in the user namespace.
+
+        Returns the objective; with several objectives, the dict of their values.
+        """
+        chosen = self._chosen(trial, "apply")
+        return apply_values(self.program, values_of(self.search_space, chosen.raw), self.user_ns)
 
     def __repr__(self) -> str:
         return f"<hpmagic.Study {self.summary()}>"

@@ -2,17 +2,23 @@
 
 The searcher is made lazily from the trials the ledger holds (so a refined space or
 a direction that turned round rebuilds it at the next ask) and told each ended trial
-with the loss the pruning policy gives it.
+with the loss the pruning policy gives it. With several objectives a trial's place
+depends on all the others (its non-domination rank), so before each ask the search
+is told every trial's key anew (:func:`objective_keys`): re-scored in place where
+the searcher can, else rebuilt.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Any
 
 import numpy as np
 
+from ..core.objectives import Objective, loss_matrix
 from ..core.options import DEFAULT_MAX_EVALS
+from ..core.pareto import order_keys
 from ..core.space import Space
 from ..core.trials import COMPLETE, FAILED, Direction, Trial
 from ..search import grid, pruning
@@ -23,17 +29,37 @@ from ..search.searcher import SearchSettings, make_searcher
 class SearchSession:
     """The algorithm, its settings and random state, and the current searcher (or none yet)."""
 
-    def __init__(self, algo: str, settings: SearchSettings, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        algo: str,
+        settings: SearchSettings,
+        rng: np.random.Generator,
+        objectives: tuple[Objective, ...] = (),
+    ) -> None:
         self.algo = algo
         self.settings = settings
         self.rng = rng
+        self.objectives = objectives
         self.current: Searcher | None = None
+        self._rescored_at = -1  # with several objectives: how many trials the keys were computed for
         #: raw points queued by hand (enqueue, --start-at-defaults): asked before the searcher
         self.queue: deque[dict[str, Any]] = deque()
 
     def searcher(self, space: Space, trials: list[Trial], direction: Direction) -> Searcher:
+        if self.objectives and self.current is not None and self._rescored_at != len(trials):
+            rescore = getattr(self.current, "rescore", None)
+            if rescore is None:
+                self.current = None  # rebuilt below with every trial's new key
+            else:
+                rescore(objective_keys(trials, self.objectives))
+                self._rescored_at = len(trials)
         if self.current is None:
-            losses = search_losses(trials, direction, self.settings.pruned)
+            if self.objectives:
+                keys = objective_keys(trials, self.objectives)
+                losses: list[float | None] = [keys.get(t.number) for t in trials]
+                self._rescored_at = len(trials)
+            else:
+                losses = search_losses(trials, direction, self.settings.pruned)
             history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
             self.current = make_searcher(self.algo, space, self.rng, history, self.settings)
         return self.current
@@ -45,7 +71,10 @@ class SearchSession:
     def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
         """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""
         if self.current is not None:
-            loss = search_loss(trial, direction, trials, self.settings.pruned)
+            if self.objectives:  # a provisional key; every key is renewed before the next ask
+                loss = None if trial.state != COMPLETE or not trial.values else math.inf
+            else:
+                loss = search_loss(trial, direction, trials, self.settings.pruned)
             self.current.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
 
     def default_n(self, space: Space, trials: list[Trial]) -> int:
@@ -84,6 +113,59 @@ def search_losses(trials: list[Trial], direction: str, policy: str) -> list[floa
         loss if loss is None or t.feasible or worst is None else max(loss, worst)
         for t, loss in zip(trials, losses)
     ]
+
+
+#: with several objectives, only the best this many trials are told apart by rank (TPE reads the best 25)
+RANKED_ENOUGH = 60
+
+
+def objective_keys(trials: list[Trial], objectives: tuple[Objective, ...]) -> dict[int, float]:
+    """Trial number → its key among the complete trials (lower is better, see ``order_keys``).
+
+    Infeasible trials come after every feasible one, so the search learns to avoid them.
+    """
+    done = [t for t in trials if t.state == COMPLETE and len(t.values) == len(objectives)]
+    feasible = [t for t in done if t.feasible]
+    keys: dict[int, float] = {}
+    if feasible:
+        ordered = order_keys(loss_matrix(objectives, [t.values for t in feasible]), RANKED_ENOUGH)
+        keys = {t.number: float(k) for t, k in zip(feasible, ordered)}
+    worst = max(keys.values(), default=0.0) + 1.0
+    keys.update({t.number: worst for t in done if not t.feasible})
+    return keys
+
+
+class SearchControl:
+    """A mixin of the study: its search, built from the ledger and told each ended trial."""
+
+    _lock: Any
+    _searching: SearchSession
+    _space: Space
+    _ledger: Any
+    direction: Direction
+
+    @property
+    def search_settings(self) -> SearchSettings:
+        """How this study searches beyond its options (benchmarks compare settings through it)."""
+        return self._searching.settings
+
+    @search_settings.setter
+    def search_settings(self, settings: SearchSettings) -> None:
+        with self._lock:
+            self._searching.settings = settings
+            self._searching.reset()
+
+    def _default_n(self) -> int:
+        with self._lock:
+            return self._searching.default_n(self._space, self._ledger.trials)
+
+    def _searcher(self) -> Searcher:
+        """The search, built from the ledger when the space or the direction changed."""
+        with self._lock:
+            return self._searching.searcher(self._space, self._ledger.trials, self.direction)
+
+    def _tell(self, trial: Trial) -> None:
+        self._searching.tell(trial, self._ledger.trials, self.direction)
 
 
 def values_of(space: Space, raw: dict[str, Any]) -> dict[str, Any]:

@@ -14,17 +14,18 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from ..core import context
+from ..core.objectives import parse_objectives
 from ..core.options import Options, OptionsError
 from ..core.program import Program
 from ..core.space import Space
 from ..core.trials import Direction, Trial
 from ..search import grid, pruning
-from ..search.base import Searcher
 from ..search.searcher import SearchSettings
 from .events import Observers, failure_note
 from .execution import Executor
@@ -33,10 +34,10 @@ from .loop import make_executor, run_in_thread
 from .queueing import Queueing
 from .refining import Refinement
 from .results import Results
-from .searching import SearchSession
+from .searching import SearchControl, SearchSession
 
 
-class Study(Refinement, Results, Queueing):
+class Study(Refinement, Results, Queueing, SearchControl):
     """A tuning study of one cell. Built by :func:`create_study` (or ``%%tune``)."""
 
     def __init__(
@@ -61,16 +62,23 @@ class Study(Refinement, Results, Queueing):
         self._space = space or Space.build(program, self._snapshot)
         self.notes: list[str] = []  # lasting one-line notes (study continued, space changed, store failed)
         self._noted: set[str] = set()
+        #: several named objectives (--objectives): the first one is the direction and the value
+        self.objectives = parse_objectives(self.options.objectives) if self.options.objectives else ()
+        if self.objectives:  # trials read each named entry of the cell's dict
+            self.program = program = replace(program, objectives=tuple(o.name for o in self.objectives))
+        explicit = self.objectives[0].direction.value if self.objectives else self.options.direction
         direction, decided_by = first_direction(
-            self.name, self.options.direction, program.direction_hint, stored_direction, self.notes
+            self.name, explicit, program.direction_hint, stored_direction, self.notes
         )
-        self._ledger = Ledger(list(history or []), direction, decided_by, first_number)
+        history = list(history or [])
+        self._ledger = Ledger(history, direction, decided_by, first_number, self.objectives)
         seed = self.options.seed
         self.seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little")
         # a continued seeded study must not replay the points of its first run
         start = self._ledger.next_number
         rng = np.random.default_rng([self.seed, start] if start else self.seed)
-        self._searching = SearchSession(self.options.algo, search_settings or SearchSettings(), rng)
+        settings = search_settings or SearchSettings()
+        self._searching = SearchSession(self.options.algo, settings, rng, self.objectives)
         self._executor, self._observers = executor, Observers()
         self._stop, self._done = threading.Event(), threading.Event()  # done: a run and its observers through
         self._done.set()
@@ -214,29 +222,6 @@ class Study(Refinement, Results, Queueing):
         return self._done.wait(timeout)
 
     # -- the run (driven by hpmagic.run.loop) ---------------------------------
-    @property
-    def search_settings(self) -> SearchSettings:
-        """How this study searches beyond its options (benchmarks compare settings through it)."""
-        return self._searching.settings
-
-    @search_settings.setter
-    def search_settings(self, settings: SearchSettings) -> None:
-        with self._lock:
-            self._searching.settings = settings
-            self._searching.reset()
-
-    def _default_n(self) -> int:
-        with self._lock:
-            return self._searching.default_n(self._space, self._ledger.trials)
-
-    def _searcher(self) -> Searcher:
-        """The search, built from the ledger when the space or the direction changed."""
-        with self._lock:
-            return self._searching.searcher(self._space, self._ledger.trials, self.direction)
-
-    def _tell(self, trial: Trial) -> None:
-        self._searching.tell(trial, self._ledger.trials, self.direction)
-
     def _executor_started(self) -> Executor:
         if self._executor is None:
             self._executor = make_executor(self.options)

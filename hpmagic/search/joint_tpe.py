@@ -162,18 +162,24 @@ class JointTPE:
         self.anneal = anneal
         self._points = np.empty((64, len(self.axes)))
         self._losses: list[float] = []
+        self._numbers: list[int] = []  # the trial each row came from (for rescore)
         self._design: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._losses)
 
-    def observe(self, raw: dict[str, Any], loss: float) -> None:
+    def observe(self, raw: dict[str, Any], loss: float, number: int = -1) -> None:
         """Add a finished trial (a point of the space) and its loss; a failed one: ``math.inf``."""
         n = len(self._losses)
         if n == len(self._points):  # grow by doubling: a row per trial, no per-trial objects
             self._points = np.concatenate([self._points, np.empty_like(self._points)])
         self._points[n] = [a.to_unit(raw[a.dim.key]) for a in self.axes]
         self._losses.append(float(loss))
+        self._numbers.append(number)
+
+    def rescore(self, losses: dict[int, float]) -> None:
+        """Give the trials new losses by number (several objectives re-rank them all); others keep theirs."""
+        self._losses = [losses.get(n, old) for n, old in zip(self._numbers, self._losses)]
 
     def ask(self, rng: np.random.Generator) -> dict[str, Any]:
         """Raw params of the next point to try."""
@@ -324,7 +330,12 @@ class JointTPESearch(SearcherBase):
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
         for parent, model in self.models.items():
             if is_active(parent, raw):
-                model.observe(raw, loss)
+                model.observe(raw, loss, number)
+
+    def rescore(self, losses: dict[int, float]) -> None:
+        """New losses by trial number for every model (several objectives rank trials anew)."""
+        for model in self.models.values():
+            model.rescore(losses)
 
     def _observe_failure(self, number: int, raw: dict[str, Any]) -> None:
         # a region where trials fail is proposed less often

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.objectives import pareto_front, parse_objectives
 from ..core.trials import COMPLETE, FAILED, PRUNED, Direction
 
 
@@ -32,11 +33,16 @@ def summary(
     space: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     best: Any = None,
+    objectives: str | None = None,
 ) -> dict[str, Any]:
     """The export's content: best result, counts, space and a row per trial.
 
     ``best``: the trial to name best when not every trial may be (one whose option left the cell).
+    With ``objectives`` (a spec), the Pareto front too, and the best is its first trial.
     """
+    front = pareto_front(list(trials), parse_objectives(objectives)) if objectives else []
+    if objectives and best is None:
+        best = front[0] if front else None
     best = best if best is not None else best_of(trials, direction)
     counts = {COMPLETE: 0, FAILED: 0, PRUNED: 0}
     for t in trials:
@@ -58,10 +64,16 @@ def summary(
                 "duration": round(float(t.duration), 6),
                 "params": t.params,
                 "error": t.error,
+                **({"values": dict(t.values)} if t.values else {}),
             }
             for t in trials
         ],
     }
+    if objectives:
+        data["objectives"] = objectives
+        data["pareto_front"] = [
+            {"number": t.number, "values": dict(t.values), "params": dict(t.params)} for t in front
+        ]
     data.update(extra or {})
     return data
 
@@ -110,6 +122,7 @@ def study_summary(study: Any) -> dict[str, Any]:
         study.trials,
         study.space,
         {"seed": study.seed, "algo": study.options.algo},
+        objectives=study.options.objectives,
     )
 
 
@@ -124,7 +137,7 @@ def dataframe(trials: list[Any]) -> Any:
         import pandas as pd
     except ImportError:
         raise ImportError("to_dataframe() needs pandas: pip install pandas") from None
-    columns = ["number", "value", "state", "duration", "error"]
+    columns = ["number", "value", "state", "duration", "error", "feasible"]
     rows = []
     for t in trials:
         row = {
@@ -133,7 +146,9 @@ def dataframe(trials: list[Any]) -> Any:
             "state": t.state,
             "duration": t.duration,
             "error": t.error,
+            "feasible": t.feasible,
         }
+        row.update({f"values_{k}": v for k, v in t.values.items()})
         row.update({f"params_{k}": v for k, v in t.params.items()})
         rows.append(row)
     return pd.DataFrame(rows, columns=None if rows else columns)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: how long one attempt waits for another writer's lock; short, so a long lock is retried
 BUSY_TIMEOUT_S = 0.5
 #: how long a write keeps retrying a locked file (with backoff) before the study goes on in memory
@@ -112,8 +112,13 @@ def _v1_portable(raw: dict[str, Any], params: dict[str, Any], dims: dict[str, An
     return out
 
 
+def _schema_v3(db: sqlite3.Connection) -> None:
+    """Each objective's value, for studies of several objectives (JSON name → value, else NULL)."""
+    db.execute("ALTER TABLE trials ADD COLUMN objective_values TEXT")
+
+
 #: MIGRATIONS[v] brings a file at schema version v to v + 1 (version 0: a new file)
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _schema_v1, 1: _schema_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _schema_v1, 1: _schema_v2, 2: _schema_v3}
 
 
 @dataclass
@@ -361,8 +366,8 @@ class Store:
         value, value_text = _value_columns(trial.value)
         db.execute(
             """INSERT INTO trials (study, number, params, raw, value, state, duration, error, output,
-                   extras, started, ended, reports, value_text)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   extras, started, ended, reports, value_text, objective_values)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 name,
                 number,
@@ -378,6 +383,7 @@ class Store:
                 trial.ended,
                 _dumps([list(r) for r in trial.reports]),
                 value_text,
+                _dumps(trial.values) if getattr(trial, "values", None) else None,
             ),
         )
         db.execute("UPDATE studies SET updated = ? WHERE name = ?", (time.time(), name))
@@ -453,7 +459,7 @@ class Store:
                 space = _space_or_none(stored.cell_space) if stored is not None else None
             rows = self._db.execute(
                 """SELECT number, params, raw, value, state, duration, error, output, extras,
-                          started, ended, reports, value_text
+                          started, ended, reports, value_text, objective_values
                    FROM trials WHERE study = ? ORDER BY number""",
                 (name,),
             ).fetchall()
@@ -471,6 +477,7 @@ class Store:
                 reports=[(int(s), float(v)) for s, v in _loads(r[11])],
                 started=r[9] or 0.0,
                 ended=r[10] or 0.0,
+                values=_loads(r[13]) if r[13] else {},
             )
             for r in rows
         ]
@@ -682,6 +689,7 @@ class Continued:
     history: list[Any]
     first_number: int = 0
     direction: str | None = None  # the stored direction, when complete trials are ranked by it
+    objectives: str | None = None  # the stored --objectives, when complete trials are ranked by them
     notes: list[str] = field(default_factory=list)
 
 
@@ -718,6 +726,7 @@ def continued(path: str, name: str, space: Any) -> Continued:
                 )
             if any(t.state == "complete" for t in trials):
                 found.direction = stored.direction  # it ranks those trials
+                found.objectives = stored.options.get("objectives") or ""  # "": one objective
     except (StoreError, sqlite3.Error, OSError) as exc:
         if store is not None:
             store.close()
@@ -816,15 +825,17 @@ def export_stored(name: str, path: str, stores: Iterable[str]) -> str:
     space = Space.from_json(stored.space).describe()
     direction = stored.direction or "minimize"
     extra = {"seed": stored.seed, "algo": stored.options.get("algo")}
-    data = summary(
-        name, direction, trials, space, extra, best=best_of([t for t in trials if not _lost(t)], direction)
-    )
+    objectives = stored.options.get("objectives") or None
+    kept = [t for t in trials if not _lost(t)]
+    best = None if objectives else best_of(kept, direction)
+    data = summary(name, direction, trials, space, extra, best=best, objectives=objectives)
     return write(data, path)
 
 
 def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
     """``study.code()`` / ``code(ranges=True)`` for a study found only in a store."""
     from ..core.codegen import CodegenError, code_with_values, magic_line, ranges_code
+    from ..core.objectives import pareto_front, parse_objectives
     from ..core.options import Options
     from ..core.program import parse
     from ..core.space import Space
@@ -839,7 +850,13 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
         body = ranges_code(program, space, Space.from_json(stored.cell_space))
         return magic_line(options, name, stored.direction) + "\n" + body
     # a trial whose option left the cell cannot be written back into it
-    best = best_of([t for t in trials if not _lost(t)], stored.direction or "minimize")
+    kept = [t for t in trials if not _lost(t)]
+    objectives = stored.options.get("objectives")
+    if objectives:
+        front = pareto_front(kept, parse_objectives(objectives))
+        best = front[0] if front else None
+    else:
+        best = best_of(kept, stored.direction or "minimize")
     if best is None:
         raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
     return code_with_values(program, space, best.raw)

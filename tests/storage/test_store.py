@@ -458,7 +458,7 @@ def test_a_schema_1_file_is_migrated_with_choices_as_their_options(tmp_path):
         )
     db.close()
     store = Store(path)
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     assert {t.number: t.params["kind"] for t in store.trials("exp")} == {0: "a", 1: "c", 2: "b", 3: "c"}
     store.close()
     ns: dict = {}
