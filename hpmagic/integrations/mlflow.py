@@ -99,6 +99,12 @@ def _key(label: str) -> str:
     return re.sub(r"[^\w\-. /]", "_", str(label)) or "_"
 
 
+def _metric(name: str) -> str:
+    """An objective's metric name; one that would clash with hpmagic's own gets a prefix."""
+    key = _key(name)
+    return f"objective.{key}" if key in ("value", "duration_s", "report") else key
+
+
 def _ms(seconds: float) -> int:
     return int(seconds * 1000) if seconds else int(time.time() * 1000)
 
@@ -283,6 +289,8 @@ class MlflowLogger:
         metrics = [Metric("duration_s", float(trial.duration), end, 0)]
         if trial.finite_value is not None:
             metrics.append(Metric("value", trial.finite_value, end, 0))
+        # several objectives: each one a metric of its own name, so MLflow can plot the trade-off
+        metrics += [Metric(_metric(name), float(v), end, 0) for name, v in trial.values.items()]
         metrics += [Metric("report", value, end, step) for step, value in trial.reports]
         params = [Param(_key(k), shorten(str(v), MAX_PARAM)) for k, v in trial.params.items()]
         client.log_batch(run_id, metrics=metrics, params=params)

@@ -266,3 +266,22 @@ def test_a_pruned_trial_is_a_killed_run_with_the_reports_it_made(tracking):
         history = tracking.get_metric_history(child.info.run_id, "report")
         assert sorted((m.step, m.value) for m in history) == list(trial.reports)
         assert len(trial.reports) < 4
+
+
+def test_each_objective_of_several_is_a_metric_of_its_own_name(tracking, tmp_path):
+    cell = 'x = tune.uniform(0, 1)\n{"error": x, "value": 1 - x, "size": 3}\n'
+    study = create_study(cell, {}, Options(seed=2, objectives="error,value:max", mlflow="exp-several"))
+    run(study, 4)
+    _, children = runs_of(tracking, "exp-several")
+    assert len(children) == 4
+    for trial, child in zip(study.trials, children):
+        metrics = child.data.metrics
+        assert metrics["error"] == pytest.approx(trial.values["error"])
+        # "value" is hpmagic's own metric (the first objective): the objective of that name is kept apart
+        assert metrics["value"] == pytest.approx(trial.values["error"])
+        assert metrics["objective.value"] == pytest.approx(trial.values["value"])
+    parent, _ = runs_of(tracking, "exp-several")
+    path = tracking.download_artifacts(parent.info.run_id, "study.json", str(tmp_path))
+    data = json.load(open(path))
+    assert data["objectives"] == "error:min,value:max"
+    assert [p["number"] for p in data["pareto_front"]] == [t.number for t in study.best_trials]
