@@ -195,9 +195,19 @@ class TuneMagics(Magics):
 def parse_options(magic: Any, line: str) -> Any:
     """The option line as argparse sees it; a bad or unknown flag is one line naming %%tune."""
     try:
-        return parse_argstring(magic, line)
+        args = parse_argstring(magic, line)
     except UsageError as exc:
         raise UsageError(f"%%tune: {' '.join(str(exc).split())}") from None
+    for key, value in vars(args).items():  # IPython keeps the quotes of a quoted value
+        setattr(args, key, unquote(value))
+    return args
+
+
+def unquote(value: Any) -> Any:
+    """``"error:min, latency:min"`` as the user meant it: without its matching outer quotes."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def options_from_args(args: Any) -> Options:

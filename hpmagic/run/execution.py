@@ -164,7 +164,7 @@ def _interpret_several(result: Any, names: tuple[str, ...]) -> Reading:
     if not isinstance(result, Mapping):
         raise ObjectiveError(
             f"with --objectives the cell must end with a dict holding {', '.join(map(repr, names))}; "
-            f"got {type(result).__name__}: {_short(repr(result))}"
+            f"it ended with {'None' if result is None else 'a ' + type(result).__name__}"
         )
     missing = [n for n in names if n not in result]
     if missing:
