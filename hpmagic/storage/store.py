@@ -242,7 +242,21 @@ class Store:
         db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
 
+    def _current(self) -> bool:
+        """Whether the file is an up-to-date store already: then opening it writes nothing, and
+        a reader never waits behind another kernel's write."""
+        db = self._db
+        if db.execute("PRAGMA application_id").fetchone()[0] != APP_ID:
+            return False
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            return False
+        return row is not None and int(row[0]) == SCHEMA_VERSION
+
     def _migrate(self) -> None:
+        if self._current():
+            return
         with self._transaction() as db:
             db.execute(f"PRAGMA application_id = {APP_ID}")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -502,3 +502,31 @@ def test_closing_a_study_lets_its_store_file_go(tmp_path):
     with pytest.raises(sqlite3.ProgrammingError):
         observer.store.study(study.name)
     assert len(Store(str(tmp_path / "s.db")).trials(study.name)) == 3
+
+
+def test_opening_a_current_store_to_read_does_not_wait_behind_a_writer(tmp_path):
+    """Another kernel in the middle of a write (WAL lets readers go on): %tune_status opens the
+    file and reads it at once instead of waiting for the writer's lock."""
+    import time
+
+    from hpmagic.core.trials import Trial
+
+    path = str(tmp_path / "s.db")
+    store = Store(path)
+    store.save_study(
+        "t", source="x", first_line=1, space=[], cell_space=[], direction=None, options={}, seed=0
+    )
+    store.add_trial("t", Trial(number=0, params={}, value=1.0, state="complete", duration=0))
+    store.close()
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # holds the write lock, as a long write would
+    writer.execute("INSERT INTO meta VALUES ('other', 'x')")
+    try:
+        started = time.monotonic()
+        reader = Store(path)
+        assert [t.value for t in reader.trials("t")] == [1.0]
+        assert time.monotonic() - started < 1.0  # the busy timeout is far longer than this
+        reader.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
