@@ -38,6 +38,8 @@ from ..run.report import (  # noqa: F401 - the view's text, also used from here
     format_duration,
     format_params,
     format_value,
+    format_values,
+    front_heading,
     progress_line,
     shorten,
     shown_notes,
@@ -55,6 +57,8 @@ PLOT_DUTY = 6.0  # after a drawing of d seconds, wait at least d * PLOT_DUTY
 IMPORTANCE_GAP = 5.0  # importance() may be costly: at most this often during a run
 RECENT = 12  # trials listed in the table
 VIEWS = ("parallel", "map", "runs")  # the plots in the views' tabs
+FRONT_VIEW = "front"  # with several objectives, the first tab: the Pareto front
+FRONT_BEST = 5  # front trials listed in the best panel (the front's tab lists more)
 
 _VIEWS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 _display_ids = itertools.count()
@@ -82,7 +86,11 @@ class Dashboard:
 
         self.study = study
         self._lock = threading.RLock()
-        self.history = History()
+        #: several named objectives (``--objectives``): the view shows their front
+        self.objectives: tuple[Any, ...] = tuple(getattr(study, "objectives", ()) or ())
+        self.view_names: tuple[str, ...] = ((FRONT_VIEW,) if self.objectives else ()) + VIEWS
+        self.history = History(objectives=tuple(o.name for o in self.objectives))
+        self._front_numbers: frozenset[int] = frozenset()
         self._stopping = False
         self._closed = False
         self._best_shown: Any = object()
@@ -175,8 +183,9 @@ class Dashboard:
         self.trials.observe(self._on_select, names="value")
         self.output = w.HTML("<i>select a trial to see its params, error and printed output</i>")
         self.output.add_class("hpmagic-output")
+        star = "★ on the Pareto front" if self.objectives else "★ best"
         label = w.Label(
-            "recent trials (★ best, ✗ failed, ✂ pruned, ⊘ infeasible) — select one to see its output"
+            f"recent trials ({star}, ✗ failed, ✂ pruned, ⊘ infeasible) — select one to see its output"
         )
         return [label, self.trials, self.output]
 
@@ -326,7 +335,14 @@ class Dashboard:
                 f"{html.escape(state_line(study, self._stopping))}</span>" + _notes_html(study)
             )
             best = study.best_trial
-            if best is not self._best_shown:
+            if self.objectives:
+                shown: Any = (best, len(self.history))  # the front moves with any new trial
+                if shown != self._best_shown:
+                    self._best_shown = shown
+                    front = study.best_trials
+                    self._front_numbers = frozenset(t.number for t in front)
+                    self.best.value = _front_html(front_heading(study), front, self.objectives)
+            elif best is not self._best_shown:
                 self._best_shown = best
                 self.best.value = _best_html(best, study.direction)
             if new or final or not self._table_shown:
@@ -352,7 +368,11 @@ class Dashboard:
             extra = next((t for t in reversed(trials) if t.number == selected), None)
             if extra is not None:
                 shown.append(extra)
-        options = tuple((_trial_line(t, best), t.number) for t in shown)
+        if self.objectives:
+            front, names = self._front_numbers, [o.name for o in self.objectives]
+            options = tuple((_values_line(t, t.number in front, names), t.number) for t in shown)
+        else:
+            options = tuple((_trial_line(t, best), t.number) for t in shown)
         if options != self._table_shown:
             self._table_shown = options
             self._updating_table = True
@@ -371,10 +391,10 @@ class Dashboard:
         if trial is None:
             return
         e = html.escape
-        head = (
-            f"trial {trial.number} · {trial.state} · value {_fmt(trial.value)} · "
-            f"{format_duration(trial.duration)}"
+        value = (
+            format_values(trial.values) if self.objectives and trial.values else f"value {_fmt(trial.value)}"
         )
+        head = f"trial {trial.number} · {trial.state} · {value} · {format_duration(trial.duration)}"
         parts = [f"<div><b>{e(head)}</b></div>", f"<div><code>{e(format_params(trial.params))}</code></div>"]
         if trial.error:
             parts.append(f"<div style='color:#b00'>{e(tail(trial.error))}</div>")
@@ -451,7 +471,7 @@ class Dashboard:
             data = plotdata.report_curves(h.reports, states, final, study.direction)
             self.curves.value = plots.curves_png(data)
             self.curves_box.layout.display = ""
-        elif name in VIEWS:
+        elif name in self.view_names:
             self._draw_view(name)
 
     def _draw_importance(self, now_: bool) -> None:
@@ -484,8 +504,21 @@ class Dashboard:
         self.widget.children = tuple(children)
 
     def _build_views(self, study: Study) -> Any:
-        """A tab per view; the map's two dimensions are picked in two dropdowns."""
+        """A tab per view; the map's two dimensions are picked in two dropdowns. With several
+        objectives the Pareto front comes first: a plot for two, a table for more."""
         import ipywidgets as w
+
+        self.front_plot: Any = None
+        self.front_table: Any = None
+        front: list[Any] = []
+        if len(self.objectives) == 2:
+            self.front_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
+            self.front_plot.add_class("hpmagic-front")
+            front = [self.front_plot]
+        elif self.objectives:
+            self.front_table = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
+            self.front_table.add_class("hpmagic-front-table")
+            front = [self.front_table]
 
         self.parallel_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.map_plot = w.Image(format="png", layout=w.Layout(max_width="100%"))
@@ -503,8 +536,8 @@ class Dashboard:
             dropdown.observe(self._on_map_pick, names="value")
         pick = w.HBox([self.map_x, self.map_y])
         tab = w.Tab(
-            children=[self.parallel_plot, w.VBox([pick, self.map_plot]), self.runs_plot],
-            titles=("parallel coordinates", "two dimensions", "runs"),
+            children=[*front, self.parallel_plot, w.VBox([pick, self.map_plot]), self.runs_plot],
+            titles=(("Pareto front",) if front else ()) + ("parallel coordinates", "two dimensions", "runs"),
         )
         tab.add_class("hpmagic-views")
         tab.observe(lambda _: self._throttle.poke(), names="selected_index")  # its plot may be stale
@@ -529,8 +562,10 @@ class Dashboard:
             "map": (len(h), self.study.direction, self.map_x.value, self.map_y.value, ranges),
             "runs": (len(h), self.study.direction, tuple(sorted(self._run_starts))),
         }
+        if self.objectives:
+            versions[FRONT_VIEW] = (len(h),)
         if self.study.running:  # during a run only the tab in sight; the others when the run ends
-            shown = VIEWS[self.views_tab.selected_index or 0]
+            shown = self.view_names[self.views_tab.selected_index or 0]
             return {shown: versions[shown]}
         return versions
 
@@ -538,7 +573,9 @@ class Dashboard:
         from . import plotdata, plots
 
         h, study = self.history, self.study
-        if name == "runs":
+        if name == FRONT_VIEW:
+            self._draw_front()
+        elif name == "runs":
             starts = plotdata.run_starts(h.started, h.ended, sorted(self._run_starts))
             data = plotdata.runs(h.numbers, h.values, h.states, starts, study.direction)
             self.runs_plot.value = plots.runs_png(data)
@@ -560,6 +597,27 @@ class Dashboard:
             )
             self.map_plot.value = plots.map_png(data)
             self.view_data[name] = data
+
+    def _draw_front(self) -> None:
+        """Two objectives: the front plotted from the view's columns; more: the study's front as a table."""
+        from . import plotdata, plots
+
+        h = self.history
+        if self.front_plot is not None:
+            names = [o.name for o in self.objectives]
+            data = plotdata.front(
+                names,
+                [str(o.direction) for o in self.objectives],
+                h.numbers,
+                [h.objective_values[n] for n in names],
+                h.states,
+            )
+            self.front_plot.value = plots.front_png(data)
+            self.view_data[FRONT_VIEW] = data
+        elif self.front_table is not None:
+            table = plotdata.front_table(self.study.best_trials, self.objectives)
+            self.front_table.value = front_table_html(table)
+            self.view_data[FRONT_VIEW] = table
 
     def _column(self, key: str) -> Any:
         from .plotdata import param_column
@@ -637,6 +695,67 @@ def _best_html(best: Trial | None, direction: str) -> str:
     return (
         f"<div>best {word} <b style='font-size:15px'>{e(_fmt(best.value))}</b> "
         f"<span style='color:#666'>(trial {best.number})</span></div>{rows}"
+    )
+
+
+def _values_line(trial: Trial, on_front: bool, names: list[str]) -> str:
+    """A row of the trials table with several objectives: each objective's value, not one value."""
+    mark = "★" if on_front else {"failed": "✗", "pruned": "✂"}.get(str(trial.state), " ")
+    if not trial.feasible:
+        mark = "⊘"
+    values = format_values({n: trial.values[n] for n in names if n in trial.values}) or "–"
+    head = f"{mark} #{trial.number:<4} {trial.state:<8} {values}  {format_duration(trial.duration):>7}  "
+    if trial.state == "failed":
+        return head + _one_line(trial.error, ERROR_CHARS)
+    return head + shorten(format_params(trial.params), PARAM_CHARS)
+
+
+def _front_html(
+    heading: str, front: list[Trial], objectives: tuple[Any, ...], limit: int = FRONT_BEST
+) -> str:
+    """The best panel with several objectives: the front's size and its first trials."""
+    e = html.escape
+    if not front:
+        return "<div style='color:#777'>no complete feasible trial yet</div>"
+    names = [o.name for o in objectives]
+    rows = "".join(
+        "<div style='line-height:1.5'>"
+        f"<span style='color:#666'>#{t.number}</span> "
+        f"<code><b>{e(format_values({n: t.values[n] for n in names if n in t.values}))}</b></code>"
+        f"<div style='margin-left:1.5em;font-size:12px'><code>{e(shorten(format_params(t.params), 160))}</code></div>"
+        "</div>"
+        for t in front[:limit]
+    )
+    more = (
+        f"<div style='color:#666'>… {len(front) - limit} more in the Pareto front tab (study.best_trials)</div>"
+        if len(front) > limit
+        else ""
+    )
+    return f"<div class='hpmagic-front-heading'><b>{e(heading)}</b></div>{rows}{more}"
+
+
+def front_table_html(table: Any) -> str:
+    """The front as an HTML table (three objectives or more); every name and value escaped."""
+    e = html.escape
+    if not table.rows:
+        return "<div style='color:#777'>no complete feasible trial yet</div>"
+    head = "".join(f"<th style='text-align:right;padding:2px 8px'>{e(n)}</th>" for n in table.names)
+    body = "".join(
+        "<tr>"
+        f"<td style='padding:2px 8px'>#{number}</td>"
+        + "".join(
+            f"<td style='text-align:right;padding:2px 8px'><code>{e(_fmt(v))}</code></td>" for v in values
+        )
+        + f"<td style='padding:2px 8px'><code>{e(shorten(format_params(params), PARAM_CHARS))}</code></td>"
+        "</tr>"
+        for number, values, params in table.rows
+    )
+    shown = f" (the first {len(table.rows)} of {table.n})" if len(table.rows) < table.n else ""
+    return (
+        f"<div><b>Pareto front: {table.n} trial{'' if table.n == 1 else 's'}{e(shown)}</b></div>"
+        "<table class='hpmagic-front-rows' style='border-collapse:collapse;font-size:12px'>"
+        f"<thead><tr><th style='padding:2px 8px'>trial</th>{head}<th style='text-align:left;padding:2px 8px'>params</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
     )
 
 

@@ -51,6 +51,14 @@ class History:
     params: dict[str, array[float]] = field(default_factory=dict)
     started: array[float] = field(default_factory=lambda: array("d"))  # wall-clock, 0 when unknown
     ended: array[float] = field(default_factory=lambda: array("d"))
+    #: with several objectives (``--objectives``): their names, and a column of each one's values
+    #: (NaN where a trial has none), so the front is found without walking the trials again
+    objectives: tuple[str, ...] = ()
+    objective_values: dict[str, array[float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in self.objectives:
+            self.objective_values.setdefault(name, array("d"))
 
     @property
     def touched(self) -> dict[str, int]:
@@ -78,9 +86,20 @@ class History:
         if reports:
             self.reports[int(trial.number)] = reports
         self.counts[trial.state] = self.counts.get(trial.state, 0) + 1
+        if self.objectives:
+            values = getattr(trial, "values", None) or {}
+            for name in self.objectives:
+                self.objective_values[name].append(_float_or_nan(values.get(name)))
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+
+def _float_or_nan(value: Any) -> float:
+    try:
+        return float(value) if value is not None else math.nan
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def spans_decades(values: Sequence[float] | np.ndarray, ratio: float = LOG_RATIO) -> bool:
@@ -691,3 +710,117 @@ def runs(
         if k:
             out.separators.append(float(num[a]) - 0.5)
     return out
+
+
+# -- several objectives: the Pareto front ---------------------------------------------------
+
+#: front trials listed in the front's table (three objectives or more) at most
+FRONT_ROWS = 50
+
+
+@dataclass
+class FrontData:
+    """Two objectives against each other: the feasible trials, the front among them, the rest.
+
+    Every array is capped in size (:data:`MAX_POINTS` front points and other points, a
+    quarter of that infeasible ones); ``n`` and ``n_front`` count them all.
+    """
+
+    names: tuple[str, str]
+    directions: tuple[str, str]  # "minimize" / "maximize", per axis
+    x: np.ndarray  # feasible complete trials off the front (drawn ones)
+    y: np.ndarray
+    front_x: np.ndarray  # the front, best in the first objective first: the step line's order
+    front_y: np.ndarray
+    front_numbers: np.ndarray  # trial numbers of the drawn front points
+    infeasible_x: np.ndarray  # complete trials whose result said "feasible": False (greyed)
+    infeasible_y: np.ndarray
+    log_x: bool
+    log_y: bool
+    n: int  # feasible complete trials with both values
+    n_front: int
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """``error (min)``: each axis's name and which way is better."""
+        return tuple(
+            f"{n} ({'max' if d == 'maximize' else 'min'})" for n, d in zip(self.names, self.directions)
+        )  # type: ignore[return-value]
+
+
+def _spread(n: int, keep: int) -> np.ndarray:
+    """At most ``keep`` indices of ``n`` evenly spread, both ends kept (a front keeps its extent)."""
+    if n <= keep:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, keep).round().astype(int))
+
+
+def front(
+    names: Sequence[str],
+    directions: Sequence[str],
+    numbers: Sequence[int],
+    columns: Sequence[Sequence[float]],
+    states: Sequence[str],
+    max_points: int = MAX_POINTS,
+) -> FrontData:
+    """The front view's data for two objectives (``columns``: each one's values, NaN for none).
+
+    The front is the feasible complete trials no other one beats in both objectives
+    (as :func:`hpmagic.core.objectives.pareto_front` finds it), sorted by the first
+    objective's loss, then the second's.
+    """
+    from ..core.pareto import nondominated
+
+    num = np.asarray(numbers, dtype=float)
+    cx, cy = (np.asarray(c, dtype=float) for c in columns[:2])
+    st = np.asarray(states, dtype=object)
+    both = np.isfinite(cx) & np.isfinite(cy)
+    ok = both & (st == COMPLETE)
+    signs = np.array([-1.0 if d == "maximize" else 1.0 for d in directions[:2]])
+    oi = np.flatnonzero(ok)
+    losses = np.column_stack([cx[oi], cy[oi]]) * signs
+    on = nondominated(losses) if oi.size else np.zeros(0, dtype=bool)
+    fi = oi[on]
+    fi = fi[np.lexsort((losses[on, 1], losses[on, 0]))]
+    fi = fi[_spread(fi.size, max_points)]
+    rest = oi[~on]
+    rest = rest[sample_indices(rest.size, max_points)]
+    ii = np.flatnonzero(both & (st == INFEASIBLE))
+    ii = ii[sample_indices(ii.size, max(1, max_points // 4))]
+    seen = ok | (both & (st == INFEASIBLE))
+    return FrontData(
+        names=(str(names[0]), str(names[1])),
+        directions=(str(directions[0]), str(directions[1])),
+        x=cx[rest],
+        y=cy[rest],
+        front_x=cx[fi],
+        front_y=cy[fi],
+        front_numbers=num[fi].astype(int),
+        infeasible_x=cx[ii],
+        infeasible_y=cy[ii],
+        log_x=spans_decades(cx[seen]),
+        log_y=spans_decades(cy[seen]),
+        n=int(oi.size),
+        n_front=int(on.sum()),
+    )
+
+
+@dataclass
+class FrontTable:
+    """The front as rows (three objectives or more): trial number, each objective, the params."""
+
+    names: list[str]  # ``error (min)`` per objective
+    rows: list[tuple[int, list[float], dict[str, Any]]]
+    n: int  # trials on the front in all
+
+
+def front_table(
+    front_trials: Sequence[Any], objectives: Sequence[Any], limit: int = FRONT_ROWS
+) -> FrontTable:
+    """The first ``limit`` trials of a front (e.g. ``study.best_trials``), each objective in the spec's order."""
+    names = [f"{o.name} ({'max' if str(o.direction) == 'maximize' else 'min'})" for o in objectives]
+    rows = [
+        (int(t.number), [_float_or_nan(t.values.get(o.name)) for o in objectives], dict(t.params))
+        for t in list(front_trials)[:limit]
+    ]
+    return FrontTable(names, rows, len(front_trials))

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from ..core.text import shorten
-from .plotdata import Convergence, Curves, DimensionData, MapData, Parallel, Runs
+from .plotdata import Convergence, Curves, DimensionData, FrontData, MapData, Parallel, Runs
 
 DPI = 96
 BLUE, ORANGE, RED, GREY, GREEN = "#4c72b0", "#dd8452", "#c44e52", "#8c8c8c", "#55a868"
@@ -360,6 +360,61 @@ def map_png(data: MapData) -> bytes:
 
 def runs_png(data: Runs) -> bytes:
     return render(runs_figure(data))
+
+
+def front_figure(data: FrontData, width: float = 5.2, height: float = 3.0) -> Figure:
+    """Two objectives against each other: every feasible trial, the front starred and joined by
+    the step line that bounds what it dominates, infeasible trials as grey crosses."""
+    fig, ax = _axes(width, height)
+    if data.n == 0 and not data.infeasible_x.size:
+        _empty(ax, "no complete trial yet")
+    else:
+        if data.infeasible_x.size:
+            ax.plot(
+                data.infeasible_x,
+                data.infeasible_y,
+                "x",
+                ms=3,
+                color=GREY,
+                alpha=0.5,
+                mew=0.8,
+                label="infeasible",
+                zorder=1,
+            )
+        if data.x.size:
+            ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.45, mew=0, label="trial", zorder=2)
+        if data.front_x.size:
+            ax.step(data.front_x, data.front_y, where="post", color=ORANGE, linewidth=1.4, zorder=3)
+            ax.plot(
+                data.front_x,
+                data.front_y,
+                "o",
+                ms=5,
+                color=ORANGE,
+                mec="black",
+                mew=0.4,
+                label=f"front ({data.n_front})",
+                zorder=4,
+            )
+        if data.log_x:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(PLAIN)
+        if data.log_y:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(PLAIN)
+        if data.n == 0:
+            _empty(ax, "no feasible trial yet", keep_x=True)
+        _title_row_legend(ax, ncol=3, handlelength=1.0)
+    x_label, y_label = data.labels
+    ax.set_xlabel(shorten(x_label, 40), fontsize=FONT, **LITERAL)
+    ax.set_ylabel(shorten(y_label, 30), fontsize=FONT, **LITERAL)
+    ax.set_title("Pareto front", fontsize=FONT + 1, loc="left")
+    _margins(fig, left=0.62, bottom=0.45)
+    return fig
+
+
+def front_png(data: FrontData) -> bytes:
+    return render(front_figure(data))
 
 
 def _title_row_legend(ax: Any, ncol: int, handlelength: float) -> None:
