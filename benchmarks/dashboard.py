@@ -4,6 +4,7 @@
     python benchmarks/dashboard.py refresh    # refresh time at 100 / 1000 / 5000 trials
     python benchmarks/dashboard.py idle       # a trivial cell's latency in a real kernel
     python benchmarks/dashboard.py views      # a refresh redrawing each plot alone at 5000 trials
+    python benchmarks/dashboard.py front      # the same for the Pareto front of two objectives
 
 *refresh*: a study with N ended trials (4 dimensions, one a choice), a dashboard
 on it; one trial more, then one refresh — text, table and the plots that are due —
@@ -12,6 +13,9 @@ plot is redrawn (the run's last refresh).
 *views*: at 5000 trials (in two runs), one trial more, then a refresh where only
 the named plot is stale (convergence, parallel coordinates, the map of two
 dimensions, the runs), timed; median, best (the least disturbed by other work on the machine) and worst.
+*front*: the same at 5000 trials of a study with two objectives (``--objectives``, some
+trials infeasible), redrawing only the Pareto front's plot; the refresh includes the best
+panel's front, found again for the new trial.
 *idle*: a real kernel runs ``1`` repeatedly; median round trip with no study, while a
 study of trivial trials runs without any view (the run's own cost), and while a
 %%tune study runs with its dashboard; each as a ratio to the idle kernel.
@@ -35,13 +39,22 @@ m = tune.choice(["a", "b", "c"])
 """
 
 
-def make_study(n: int):
+FRONT_CELL = (
+    CELL.rsplit("\n", 2)[0]
+    + """
+{"error": (y - 5.1 / (4 * 3.14159**2) * x**2 + 5 / 3.14159 * x - 6) ** 2 + (m == "b"), "latency": lr * 1000}
+"""
+)
+
+
+def make_study(n: int, objectives: str | None = None):
     import numpy as np
 
     import hpmagic
     from hpmagic.run.study import Trial
 
-    study = hpmagic.create_study(CELL, {}, hpmagic.Options(max_evals=10, seed=0))
+    cell = FRONT_CELL if objectives else CELL
+    study = hpmagic.create_study(cell, {}, hpmagic.Options(max_evals=10, seed=0, objectives=objectives))
     rng = np.random.default_rng(0)
     space = study.search_space
     for i in range(n):
@@ -49,16 +62,23 @@ def make_study(n: int):
         raw["lr"] = float(np.exp(rng.uniform(np.log(1e-4), np.log(1e-1))))
         raw["m"] = int(rng.integers(3))
         failed = i % 17 == 3
+        value = None if failed else float(rng.lognormal())
+        values, extras = {}, {}
+        if objectives and not failed:  # a trade-off: lower error costs latency
+            values = {"error": value, "latency": float(rng.lognormal(-np.log(value), 0.3))}
+            extras = {"feasible": i % 23 != 5}
         study._ledger.add(
             Trial(
                 number=i,
                 params=space.user_params(raw),
-                value=None if failed else float(rng.lognormal()),
+                value=value,
                 state="failed" if failed else "complete",
                 duration=0.01,
                 error="ValueError: boom" if failed else None,
                 raw=raw,
                 output=f"trial {i}\n",
+                values=values,
+                extras=extras,
             )
         )
     return study
@@ -68,8 +88,15 @@ def add_one(study) -> None:
     from hpmagic.run.study import Trial
 
     last = study._ledger.trials[-1]
+    values = {"error": 1.0, "latency": 1.0} if study.objectives else {}
     t = Trial(
-        number=last.number + 1, params=last.params, value=1.0, state="complete", duration=0.01, raw=last.raw
+        number=last.number + 1,
+        params=last.params,
+        value=1.0,
+        state="complete",
+        duration=0.01,
+        raw=last.raw,
+        values=values,
     )
     study._ledger.add(t)
 
@@ -109,20 +136,26 @@ def bench_refresh(rounds: int = 15) -> None:
         )
 
 
-def bench_views(n: int = 5000, rounds: int = 15) -> None:
+def bench_views(
+    n: int = 5000, rounds: int = 15, names: tuple[str, ...] = ("convergence", "parallel", "map", "runs")
+) -> dict[str, float]:
+    """Median seconds of a refresh redrawing each of ``names`` alone ("front": a two-objective study)."""
     from hpmagic.ui import dashboard
 
-    study = make_study(n)
+    study = make_study(n, "error:min,latency:min" if "front" in names else None)
     d = dashboard.Dashboard(study)
     d._run_starts.add(n // 2)  # a continued study: the runs plot has two runs to tell apart
     d.refresh(final=True)
     d._throttle.cancel()
-    for name in ("convergence", "parallel", "map", "runs"):
-        times = []
+    medians = {}
+    for name in names:
+        times, text = [], []
         for _ in range(rounds):
             add_one(study)
             d._next_draw = time.monotonic() + 60
-            d.refresh()  # the new trial's text, no plot
+            t0 = time.perf_counter()
+            d.refresh()  # the new trial's text (with objectives, the best panel's front), no plot
+            text.append(time.perf_counter() - t0)
             d._drawn.update(d._plot_versions())
             d._drawn.pop(name)  # only this plot is stale
             d._next_draw = 0.0
@@ -131,10 +164,14 @@ def bench_views(n: int = 5000, rounds: int = 15) -> None:
             times.append(time.perf_counter() - t0)
             d._throttle.cancel()
             assert name in d._drawn
+        medians[name] = statistics.median(times)
         print(
             f"refresh at {n} trials redrawing {name:<11}: median {statistics.median(times) * 1e3:6.1f} ms, "
-            f"best {min(times) * 1e3:6.1f} ms, worst {max(times) * 1e3:6.1f} ms"
+            f"best {min(times) * 1e3:6.1f} ms, worst {max(times) * 1e3:6.1f} ms; "
+            f"the refresh before it (the new trial, no plot) {statistics.median(text) * 1e3:5.1f} ms"
         )
+    d.close()
+    return medians
 
 
 def bench_idle(samples: int = 40) -> None:
@@ -189,7 +226,7 @@ def bench_idle(samples: int = 40) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     quick = "--quick" in args
-    what = [a for a in args if not a.startswith("--")] or ["refresh", "views", "idle"]
+    what = [a for a in args if not a.startswith("--")] or ["refresh", "views", "front", "idle"]
     try:
         from .common import print_header
     except ImportError:
@@ -204,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_refresh(rounds=5 if quick else 15)
     if "views" in what:
         bench_views(rounds=5 if quick else 15)
+    if "front" in what:
+        bench_views(rounds=5 if quick else 15, names=("front",))
     if "idle" in what:
         bench_idle(samples=15 if quick else 40)
     return 0
