@@ -195,3 +195,31 @@ def test_conditional_cell_is_the_model_choice_a_user_writes() -> None:
     model = problem.build(2, {"n_estimators": 10, "max_depth": 3, "max_features": 0.5})
     assert 0 <= conditional.cv_error("wine", model) < 0.5
     assert math.isclose(conditional.hartmann3(0.114614, 0.555649, 0.852547), -3.86278, abs_tol=1e-4)
+
+
+def test_zdt1_front_and_svc_objectives() -> None:
+    from benchmarks import multiobjective as mo
+
+    on_front = mo.zdt1(**{f"x{i}": (0.25 if i == 1 else 0.0) for i in range(1, 31)})
+    assert on_front == pytest.approx({"f1": 0.25, "f2": 0.5})  # g = 1: f2 = 1 - sqrt(f1)
+    assert mo.zdt1(**{f"x{i}": 1.0 for i in range(1, 31)})["f2"] == pytest.approx(10 * (1 - math.sqrt(0.1)))
+    values = mo.svc_cost(C=1.0, gamma=1e-3)
+    assert 0 <= values["error"] < 0.1 and 0 < values["fit_s"] < 10
+
+
+@pytest.mark.parametrize("searcher", ["hpmagic (default)", "Optuna default (TPESampler)", "hpmagic random"])
+def test_multiobjective_searchers_repeat_themselves(searcher: str) -> None:
+    from benchmarks import multiobjective as mo
+
+    run = mo.SEARCHERS[searcher](mo.PROBLEMS["zdt1"], 10, 0)
+    assert run.points.shape == (10, 2) and run.seconds > 0
+    assert np.array_equal(run.points, mo.SEARCHERS[searcher](mo.PROBLEMS["zdt1"], 10, 0).points)
+
+
+def test_multiobjective_quick_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import multiobjective as mo
+
+    mo.main(["--quick"])
+    out = capsys.readouterr().out
+    assert "| ZDT1 (30-d) @12 | ref (1.1, 11) |" in out and "share of the box" in out
+    assert "hpmagic ÷ Optuna NSGAIISampler" in out and "seeds ahead" in out
