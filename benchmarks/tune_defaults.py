@@ -217,11 +217,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
 
 
+_WORDS: dict[str, Any] = {"None": None, "True": True, "False": False}
+
+
 def _parse(name: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for part in name.split(", "):
         k, v = part.split("=")
-        out[k] = int(v) if k in ("n_startup_jobs", "n_EI_candidates", "n_startup_per_dim") else float(v)
+        if v in _WORDS:  # a switch such as recombine=None
+            out[k] = _WORDS[v]
+        else:
+            out[k] = int(v) if k in ("n_startup_jobs", "n_EI_candidates", "n_startup_per_dim") else float(v)
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -61,12 +62,19 @@ class SearchSession:
             else:
                 losses = search_losses(trials, direction, self.settings.pruned)
             history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
-            self.current = make_searcher(self.algo, space, self.rng, history, self.settings)
+            self.current = make_searcher(self.algo, space, self.rng, history, self.effective_settings())
         return self.current
 
     def reset(self) -> None:
         """Forget the searcher: the space or the direction changed; the next ask rebuilds it."""
         self.current = None
+
+    def effective_settings(self) -> SearchSettings:
+        """The settings the searcher is built with: unless told, candidates recombine good trials
+        with several objectives (they lie along a front; see hpmagic.search.joint_tpe)."""
+        if self.settings.joint.recombine is not None:
+            return self.settings
+        return replace(self.settings, joint=replace(self.settings.joint, recombine=bool(self.objectives)))
 
     def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
         """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""

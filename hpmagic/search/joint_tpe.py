@@ -19,6 +19,12 @@ trials; ``anneal=0`` instead uses Scott's rule on each mixture's own size). Both
 carry a uniform prior component of weight ``prior_weight`` (a trial weighs 1),
 so no region's density ever reaches zero.
 
+With several objectives (``recombine``) the good trials lie along a front: they
+differ in what the objectives trade against each other and share what makes them
+good. A candidate then takes each coordinate from its own draw (a good trial or the
+prior, chosen anew per dimension), so what one good trial found can reach the
+others; the joint ratio l(x) / g(x) still picks among the candidates.
+
 A ``normal``/``lognormal`` dimension sits on the unit interval through its prior's
 CDF (0.5 is mu), so the uniform prior of the mixtures is its own prior. A space with
 conditional dimensions is searched by :class:`JointTPESearch` as groups: the
@@ -50,7 +56,8 @@ class JointTPESettings:
     50 trials as good (ceil(gamma * sqrt(n)), at most 25); the prior weighs half a
     trial; kernels 0.2 of each range wide after the start-up, narrowing as
     ((n + 1) / 6) ** -0.7 with n trials (0.045 at 50, 0.028 at 100, the 0.005 floor
-    near 1200).
+    near 1200). ``recombine``: candidates mix coordinates of good trials; None: only with
+    several objectives, where it was measured to help (benchmarks/multiobjective.py).
     """
 
     n_startup_jobs: int = 5
@@ -59,6 +66,7 @@ class JointTPESettings:
     prior_weight: float = 0.5
     bandwidth: float = 0.2
     anneal: float = 0.7
+    recombine: bool | None = None
 
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -145,6 +153,7 @@ class JointTPE:
         cat_smoothing: float = 0.2,
         max_good: int = 25,
         anneal: float = 0.7,
+        recombine: bool | None = False,
     ) -> None:
         if not supports(space):
             raise ValueError("JointTPE needs a space of unconditional dimensions")
@@ -160,6 +169,7 @@ class JointTPE:
         self.cat_smoothing = cat_smoothing
         self.max_good = max_good
         self.anneal = anneal
+        self.recombine = bool(recombine)
         self._points = np.empty((64, len(self.axes)))
         self._losses: list[float] = []
         self._numbers: list[int] = []  # the trial each row came from (for rescore)
@@ -237,22 +247,30 @@ class _Mixture:
         self.weights = weights / weights.sum()
 
     def sample(self, k: int, rng: np.random.Generator) -> np.ndarray:
-        """``k`` draws: pick the prior or a trial by weight, then each coordinate near it."""
+        """``k`` draws: pick the prior or a trial by weight, then each coordinate near it
+        (``recombine``: a pick per coordinate)."""
         from scipy.special import ndtr, ndtri  # loaded with hyperopt anyway; kept off `import hpmagic`
 
         model, s = self.model, self.sigma
-        which = rng.choice(len(self.weights), size=k, p=self.weights)
+        d = len(model.axes)
+        if model.recombine:
+            which = rng.choice(len(self.weights), size=(k, d), p=self.weights)
+        else:
+            which = np.repeat(rng.choice(len(self.weights), size=k, p=self.weights)[:, None], d, axis=1)
         from_prior = which == 0
-        centre = self.points[np.maximum(which - 1, 0)] if len(self.points) else np.zeros((k, len(model.axes)))
-        out = np.empty((k, len(model.axes)))
-        for j in range(len(model.axes)):
+        if len(self.points):
+            centre = self.points[np.maximum(which - 1, 0), np.arange(d)]
+        else:
+            centre = np.zeros((k, d))
+        out = np.empty((k, d))
+        for j in range(d):
             if model.numeric[j]:  # a normal truncated to [0, 1], by its inverse CDF
                 mu = centre[:, j]
                 lo, hi = ndtr(-mu / s), ndtr((1 - mu) / s)
                 p = np.clip(lo + rng.random(k) * (hi - lo), 1e-12, 1 - 1e-12)
-                out[:, j] = np.where(from_prior, rng.random(k), np.clip(mu + s * ndtri(p), 0.0, 1.0))
+                out[:, j] = np.where(from_prior[:, j], rng.random(k), np.clip(mu + s * ndtri(p), 0.0, 1.0))
             else:
-                keep = ~from_prior & (rng.random(k) >= model.cat_smoothing)
+                keep = ~from_prior[:, j] & (rng.random(k) >= model.cat_smoothing)
                 out[:, j] = np.where(keep, centre[:, j], rng.integers(model.n_options[j], size=k))
         return out
 
