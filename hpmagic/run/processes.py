@@ -30,6 +30,7 @@ import traceback
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 import cloudpickle
@@ -66,7 +67,7 @@ def pack(program: Program, snapshot: dict[str, Any], where: str = "worker proces
     """Serialise the cell and its namespace, or name the first variable that cannot travel."""
     namespace = trial_namespace(program, snapshot)
     try:
-        return cloudpickle.dumps((program.source, program.first_line, namespace))
+        return cloudpickle.dumps((program.source, program.first_line, program.objectives, namespace))
     except Exception:  # noqa: BLE001 - find which name it was, below
         pass
     for name, value in namespace.items():
@@ -82,8 +83,9 @@ def pack(program: Program, snapshot: dict[str, Any], where: str = "worker proces
 
 
 def unpack(blob: bytes) -> tuple[Program, dict[str, Any]]:
-    source, first_line, namespace = cloudpickle.loads(blob)
-    return parse(source, first_line=first_line), namespace
+    """The cell as the kernel parsed it (with the objectives its result is read by) and its names."""
+    source, first_line, objectives, namespace = cloudpickle.loads(blob)
+    return replace(parse(source, first_line=first_line), objectives=objectives), namespace
 
 
 def failed(message: str, started: float | None = None) -> TrialOutcome:

@@ -296,6 +296,35 @@ def test_parallel_is_bounded_with_a_one_line_error():
 
 
 # -- Dask ---------------------------------------------------------------------
+MO_CELL = (
+    "x = tune.uniform(0, 1)\n"
+    "import os\n"
+    "{'error': x, 'cost': (1 - x) ** 2, 'feasible': x > 0.1, 'pid': os.getpid()}"
+)
+
+
+def check_several_objectives_ran_elsewhere(study) -> None:
+    """Each trial read both objectives (and its feasibility) in a worker, not in this process."""
+    trials = study.trials
+    assert [t.state for t in trials] == [COMPLETE] * 6, [t.error for t in trials]
+    for t in trials:
+        x = t.params["x"]
+        assert dict(t.values) == {"error": x, "cost": (1 - x) ** 2} and t.feasible == (x > 0.1)
+        assert t.extras["pid"] != os.getpid()
+    front = {t.number for t in study.best_trials}
+    assert front == {t.number for t in trials if t.feasible}  # on this trade-off, each feasible one
+
+
+def test_several_objectives_in_worker_processes():
+    options = Options(max_evals=6, parallel=2, seed=2, objectives="error:min,cost:min")
+    study = create_study(MO_CELL, user_namespace(), options)
+    try:
+        study.run().wait(120)
+        check_several_objectives_ran_elsewhere(study)
+    finally:
+        study.close()
+
+
 @pytest.fixture(scope="module")
 def cluster():
     import dask
@@ -395,3 +424,13 @@ def test_dask_unsendable_name_bad_address_and_no_client(monkeypatch):
 
     with pytest.raises(ExecutorError, match="needs a distributed.Client in the kernel"):
         create_study("x = tune.uniform(0, 1)\nx", {}, Options(dask=""))
+
+
+def test_several_objectives_on_dask(cluster):
+    options = Options(max_evals=6, dask=cluster.scheduler_address, seed=2, objectives="error:min,cost:min")
+    study = create_study(MO_CELL, user_namespace(), options)
+    try:
+        study.run().wait(120)
+        check_several_objectives_ran_elsewhere(study)
+    finally:
+        study.close()
