@@ -230,3 +230,12 @@ def drag_first_range(page: Any, fraction: float = 0.5) -> tuple[float, float]:
     high = float(row.locator("input[type=text]").nth(1).input_value())
     assert 0.5 < new_low < high
     return new_low, high
+
+
+def run_completed(page: Any, timeout: float = 120) -> None:
+    """Wait until the dashboard's title says the run completed."""
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.hpmagic-dash .hpmagic-title');"
+        " return t && t.innerText.includes('completed'); }",
+        timeout=timeout * 1000,
+    )

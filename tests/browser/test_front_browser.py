@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .lab import open_notebook, run_all, write_notebook
+from .lab import open_notebook, run_all, run_completed, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,7 @@ def test_the_pareto_front_tab_shows_its_plot(lab, new_page):
     page = new_page(width=1280, height=1600)
     open_notebook(page, lab, "front.ipynb")
     run_all(page)
-    page.wait_for_function(
-        "() => { const t = document.querySelector('.hpmagic-dash .hpmagic-title');"
-        " return t && t.innerText.includes('completed'); }",
-        timeout=120_000,
-    )
+    run_completed(page)
     tabs = page.locator(".hpmagic-dash .hpmagic-views .lm-TabBar-tab")
     assert tabs.all_inner_texts() == ["Pareto front", "parallel coordinates", "two dimensions", "runs"]
     assert "lm-mod-current" in (tabs.nth(0).get_attribute("class") or "")

@@ -6,7 +6,7 @@ import pytest
 
 from hpmagic.storage.store import Store
 
-from .lab import drag_first_range, open_notebook, run_all, write_notebook
+from .lab import drag_first_range, open_notebook, run_all, run_completed, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,7 @@ def test_drag_a_slider_and_continue(lab, new_page):
     page = new_page(width=1280, height=1400)
     open_notebook(page, lab, "steer.ipynb")
     run_all(page)
-    page.wait_for_function(
-        "() => { const t = document.querySelector('.hpmagic-dash .hpmagic-title');"
-        " return t && t.innerText.includes('completed'); }",
-        timeout=120_000,
-    )
+    run_completed(page)
     new_low, high = drag_first_range(page, 0.5)  # x's lower handle about half way
     page.click(".hpmagic-dash .hpmagic-continue")
     # the dashboard follows the second run: 20 more trials (the box's default), then completed

@@ -303,8 +303,14 @@ MO_CELL = (
 )
 
 
-def check_several_objectives_ran_elsewhere(study) -> None:
-    """Each trial read both objectives (and its feasibility) in a worker, not in this process."""
+def check_several_objectives_run_elsewhere(**options: Any) -> None:
+    """Each trial reads both objectives (and its feasibility) in a worker, not in this process."""
+    options = dict(max_evals=6, seed=2, objectives="error:min,cost:min", **options)
+    study = create_study(MO_CELL, user_namespace(), Options(**options))
+    try:
+        study.run().wait(120)
+    finally:
+        study.close()
     trials = study.trials
     assert [t.state for t in trials] == [COMPLETE] * 6, [t.error for t in trials]
     for t in trials:
@@ -316,13 +322,7 @@ def check_several_objectives_ran_elsewhere(study) -> None:
 
 
 def test_several_objectives_in_worker_processes():
-    options = Options(max_evals=6, parallel=2, seed=2, objectives="error:min,cost:min")
-    study = create_study(MO_CELL, user_namespace(), options)
-    try:
-        study.run().wait(120)
-        check_several_objectives_ran_elsewhere(study)
-    finally:
-        study.close()
+    check_several_objectives_run_elsewhere(parallel=2)
 
 
 @pytest.fixture(scope="module")
@@ -427,10 +427,4 @@ def test_dask_unsendable_name_bad_address_and_no_client(monkeypatch):
 
 
 def test_several_objectives_on_dask(cluster):
-    options = Options(max_evals=6, dask=cluster.scheduler_address, seed=2, objectives="error:min,cost:min")
-    study = create_study(MO_CELL, user_namespace(), options)
-    try:
-        study.run().wait(120)
-        check_several_objectives_ran_elsewhere(study)
-    finally:
-        study.close()
+    check_several_objectives_run_elsewhere(dask=cluster.scheduler_address)
