@@ -153,21 +153,17 @@ class TuneMagics(Magics):
 
     @line_magic
     def tune_apply(self, line: str) -> None:
-        """%tune_apply [--ranges] [NAME]: insert a new cell below with the best values written in.
+        """%tune_apply [--ranges] [--trial N] [NAME]: insert a new cell below with the best values
+        (or trial N's, e.g. one of the Pareto front) written in.
 
         With --ranges the new cell is a %%tune cell in the study's current (narrowed) space.
         """
-        args = line.split()
-        ranges = "--ranges" in args
-        rest = [a for a in args if a != "--ranges"]
-        if len(rest) > 1 or any(a.startswith("-") for a in rest):
-            raise UsageError("usage: %tune_apply [--ranges] [NAME]")
-        name = rest[0] if rest else ""
+        ranges, trial, name = apply_args(line)
         try:
             if name and name not in STUDIES:
-                code = stored_code(name, store_paths(STUDIES.values()), ranges=ranges)
+                code = stored_code(name, store_paths(STUDIES.values()), ranges=ranges, trial=trial)
             else:
-                code = find_study(name).code(ranges=ranges)
+                code = find_study(name).code(ranges=ranges, trial=trial)
         except (ValueError, StoreError) as exc:
             raise UsageError(f"%tune_apply: {exc}") from None
         self.shell.set_next_input(code, replace=False)
@@ -190,6 +186,26 @@ class TuneMagics(Magics):
         except (ValueError, StoreError) as exc:
             raise UsageError(f"%tune_export: {exc}") from None
         print(f"wrote {path}")
+
+
+def apply_args(line: str) -> tuple[bool, int | None, str]:
+    """``%tune_apply``'s line: (--ranges, --trial N, NAME); anything else is its usage."""
+    usage = UsageError("usage: %tune_apply [--ranges] [--trial N] [NAME]")
+    args = line.split()
+    ranges, trial, rest = False, None, []
+    while args:
+        arg = args.pop(0)
+        if arg == "--ranges":
+            ranges = True
+        elif arg == "--trial" and args and args[0].isdigit() and trial is None:
+            trial = int(args.pop(0))
+        elif arg.startswith("-") or rest:
+            raise usage
+        else:
+            rest.append(arg)
+    if ranges and trial is not None:
+        raise UsageError("%tune_apply: --ranges writes the space, --trial a trial's values: give one")
+    return ranges, trial, rest[0] if rest else ""
 
 
 def parse_options(magic: Any, line: str) -> Any:

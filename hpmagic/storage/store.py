@@ -846,8 +846,8 @@ def export_stored(name: str, path: str, stores: Iterable[str]) -> str:
     return write(data, path)
 
 
-def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
-    """``study.code()`` / ``code(ranges=True)`` for a study found only in a store."""
+def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: int | None = None) -> str:
+    """``study.code()`` / ``code(ranges=True)`` / ``code(trial=N)`` for a study found only in a store."""
     from ..core.codegen import CodegenError, code_with_values, magic_line, ranges_code
     from ..core.objectives import pareto_front, parse_objectives
     from ..core.options import Options
@@ -865,6 +865,13 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False) -> str:
         return magic_line(options, name, stored.direction) + "\n" + body
     # a trial whose option left the cell cannot be written back into it
     kept = [t for t in trials if not _lost(t)]
+    if trial is not None:
+        chosen = [t for t in trials if t.number == trial]
+        if not chosen:
+            raise CodegenError(f"study '{name}' has no ended trial number {trial}")
+        if _lost(chosen[0]):
+            raise CodegenError(f"trial {trial} of study '{name}' ran with an option the cell no longer has")
+        return code_with_values(program, space, chosen[0].raw)
     objectives = stored.options.get("objectives")
     if objectives:
         front = pareto_front(kept, parse_objectives(objectives))

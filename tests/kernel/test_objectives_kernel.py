@@ -39,6 +39,18 @@ def test_a_cell_with_several_objectives_gives_its_front(kernel):
     values = kernel.value(f"mo.apply(trial={pick})")
     assert values == pytest.approx(front[-1][1])
     assert kernel.value("depth") == front[-1][0]
+    # %tune_apply --trial N: that trial's cell below, as code(trial=N) writes it
+    reply = kernel.execute(f"%tune_apply --trial {pick}")
+    assert reply.status == "ok", reply.error_text
+    (payload,) = [p for p in reply.payload if p.get("source") == "set_next_input"]
+    assert payload["text"] == code
+    for line, says in [
+        ("%tune_apply --trial 999", "no ended trial number 999"),
+        ("%tune_apply --trial x", "usage: %tune_apply [--ranges] [--trial N] [NAME]"),
+        ("%tune_apply --trial 1 --ranges", "--ranges writes the space, --trial a trial's values"),
+    ]:
+        reply = kernel.execute(line)
+        assert reply.status == "error" and says in reply.stderr, (line, reply.stderr)
 
 
 def test_a_bad_spec_is_one_line_that_says_what_to_write(kernel):

@@ -152,6 +152,11 @@ def test_stored_only_study_from_the_kernel(tmp_path):
         assert reply.status == "ok", (reply.stderr, reply.error_text)
         (payload,) = [p for p in reply.payload if p.get("source") == "set_next_input"]
         assert payload["text"] == f"x = {data['best_params']['x']!r}\nx\n"
+        reply = k.execute("%tune_apply --trial 1 old")
+        (payload,) = [p for p in reply.payload if p.get("source") == "set_next_input"]
+        assert payload["text"] == f"x = {data['trials'][1]['params']['x']!r}\nx\n"
+        reply = k.execute("%tune_apply --trial 7 old")
+        assert reply.status == "error" and "study 'old' has no ended trial number 7" in reply.stderr
         reply = k.execute("%tune_apply --ranges old")
         (payload,) = [p for p in reply.payload if p.get("source") == "set_next_input"]
         header, body = payload["text"].split("\n", 1)
