@@ -84,6 +84,11 @@ def assert_all_kept(study: Study, path: str | Path | None = None) -> list[Any]:
         assert kept.state == trial.state, (trial.number, kept.state, trial.state)
         assert same_value(kept.value, trial.value), (trial.number, kept.value, trial.value)
         assert kept.params == trial.params, (trial.number, kept.params, trial.params)
+        assert kept.values.keys() == trial.values.keys(), (trial.number, kept.values, trial.values)
+        assert all(same_value(kept.values[k], v) for k, v in trial.values.items()), (
+            trial.number,
+            kept.values,
+        )
     return list(stored.values())
 
 

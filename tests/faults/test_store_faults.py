@@ -69,6 +69,22 @@ def _odd_names(study) -> None:
     assert {t.params["kind"] for t in stored.values()} <= {'it\'s "q"', "two\nlines", "🎉 party"}
 
 
+def _several(study) -> None:
+    """Odd numbers and names of several objectives come back as they went in, and the front with them."""
+    stored = stored_trials(study.options.store, study.name)
+    assert all(len(t.values) == 2 for t in stored if t.state == "complete")
+    assert len(stored) == len(study.trials) and study.best_trials
+    again = create_study(study.program.source, {}, study.options)  # continued from the file
+    assert [t.number for t in again.best_trials] == [t.number for t in study.best_trials]
+
+
+def _nan_fails_its_trial(study) -> None:
+    failed = [t for t in study.trials if t.state == "failed"]
+    assert failed and all("'\"q\" 🎉' is NaN" in t.error for t in failed), [t.error for t in failed]
+    assert all(t.params["x"] < 0.5 for t in failed) and study.best_trials
+
+
+SEVERAL = {"objectives": 'é rror:min,"q" 🎉:max'}
 CASES = [
     Case("nan-report", X + "tune.report(float('nan'))\nx\n", check=_nan_reports),
     Case("inf-report", X + "tune.report(float('inf'))\nx\n", check=_reports(float("inf"))),
@@ -92,6 +108,21 @@ CASES = [
         n=4,
         options={"name": 'it\'s "odd" 🎉'},
         check=_odd_names,
+    ),
+    Case(
+        "several-objectives-odd-numbers",
+        X + "import numpy as np\n"
+        "{'é rror': [1e308, -0.0, np.float32(x), 5e-324][int(x * 4)], '\"q\" 🎉': np.int64(3) - x}\n",
+        n=8,
+        options=SEVERAL,
+        check=_several,
+    ),
+    Case(
+        "several-objectives-one-nan",
+        X + "{'é rror': x, '\"q\" 🎉': float('nan') if x < 0.5 else x}\n",
+        n=6,
+        options=SEVERAL,
+        check=_nan_fails_its_trial,
     ),
 ]
 
