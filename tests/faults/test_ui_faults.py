@@ -153,6 +153,10 @@ def test_view_text_is_literal(built):
     for tick in ticks:
         assert tick.endswith(" others") or any(t.startswith(tick.rstrip("…")) for t in texts), tick
     on_axes = [t for t in par.axes[0].texts if t.get_text() and t.get_text() not in ("0", "0.5", "1")]
+    named_best = [t for t in on_axes if t.get_text().startswith("best (trial ")]  # the best line's name
+    assert len(named_best) == 1
+    _assert_literal(named_best)
+    on_axes = [t for t in on_axes if t not in named_best]
     _assert_literal(on_axes + par.axes[0].get_xticklabels())
     assert len(on_axes) <= plotdata.MAX_CATEGORIES
 
