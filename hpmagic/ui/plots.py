@@ -306,7 +306,7 @@ def parallel_figure(data: Parallel, width: float = 7.0, height: float = 2.8) -> 
 
 
 #: log axes written plainly (0.001, 10): cheaper to draw than math text, and as readable
-PLAIN = FuncFormatter(lambda v, _: f"{v:g}")
+PLAIN = FuncFormatter(_plain)
 
 
 def _map_side(ax: Any, side: str, data: Any) -> None:
