@@ -794,6 +794,13 @@ def describe(stored: StoredStudy) -> str:
     """One line about a stored study."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stored.updated))
     best = f"best {stored.best_value:.6g}" if stored.best_value is not None else "no complete trial"
+    objectives = stored.options.get("objectives")
+    if objectives:  # several: the best of the first one, and which they are
+        first = objectives.split(":", 1)[0]
+        best = (f"best {first} {stored.best_value:.6g}" if stored.best_value is not None else best) + (
+            f" (objectives {objectives.replace(',', ', ')})"
+        )
+        return f"{stored.name}: {stored.n_trials} trials, {best}, updated {when}"
     return (
         f"{stored.name}: {stored.n_trials} trials, {best} ({stored.direction or 'minimize'}), updated {when}"
     )

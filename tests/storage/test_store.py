@@ -286,6 +286,15 @@ def test_cli_list_and_export(tmp_path):
     (tmp_path / "bad.db").write_bytes(b"garbage" * 500)
     out = run_cli("list", "--store", "bad.db", cwd=tmp_path)
     assert out.returncode != 0 and "not an hpmagic store" in out.stderr
+    several = create_study(
+        'x = tune.uniform(0, 1)\n{"acc": 1 - x, "cost": x}\n',
+        {},
+        opts(tmp_path, name="two", objectives="acc:max,cost:min"),
+    )
+    several.run(4).wait()
+    out = run_cli("list", "--store", "s.db", cwd=tmp_path)
+    best = max(t.values["acc"] for t in several.trials)
+    assert f"two: 4 trials, best acc {best:.6g} (objectives acc:max, cost:min)" in out.stdout
     out = run_cli("--help", cwd=tmp_path)
     assert out.returncode == 0 and "list" in out.stdout and "export" in out.stdout and "demo" in out.stdout
 
