@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .pareto import nondominated
+from .pareto import nondominated, order_keys
 from .trials import COMPLETE, Direction
 
 _WORDS = {"min": "minimize", "minimize": "minimize", "max": "maximize", "maximize": "maximize"}
@@ -83,3 +83,24 @@ def pareto_front(trials: list[Any], objectives: tuple[Objective, ...]) -> list[A
         return []
     mask = nondominated(loss_matrix(objectives, [t.values for t in done]))
     return sorted((t for t, keep in zip(done, mask) if keep), key=lambda t: losses_of(objectives, t.values))
+
+
+#: with several objectives, only the best this many trials are told apart by rank (TPE reads the best 25)
+RANKED_ENOUGH = 60
+
+
+def objective_keys(trials: list[Any], objectives: tuple[Objective, ...]) -> dict[int, float]:
+    """Trial number → its key among the complete trials (lower is better, see ``order_keys``).
+
+    Infeasible trials come after every feasible one, so the search learns to avoid them;
+    the edge rule and *Zoom to best* rank trials by the same keys.
+    """
+    done = [t for t in trials if t.state == COMPLETE and len(t.values) == len(objectives)]
+    feasible = [t for t in done if t.feasible]
+    keys: dict[int, float] = {}
+    if feasible:
+        ordered = order_keys(loss_matrix(objectives, [t.values for t in feasible]), RANKED_ENOUGH)
+        keys = {t.number: float(k) for t, k in zip(feasible, ordered)}
+    worst = max(keys.values(), default=0.0) + 1.0
+    keys.update({t.number: worst for t in done if not t.feasible})
+    return keys

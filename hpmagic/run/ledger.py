@@ -12,7 +12,7 @@ import bisect
 import math
 from typing import Any
 
-from ..core.objectives import Objective, losses_of, pareto_front, scored
+from ..core.objectives import Objective, losses_of, objective_keys, pareto_front, scored
 from ..core.options import OptionsError
 from ..core.space import Space, zoom
 from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
@@ -67,6 +67,8 @@ class Ledger:
         self.best: Trial | None = None
         self.objectives = objectives  # several: the best is the front's best in the first one
         self._front: tuple[int, list[Trial]] = (-1, [])
+        self._keys: tuple[int, dict[int, float]] = (-1, {})
+        self._ranked_front: tuple[Space | None, int, list[dict[str, Any]]] = (None, -1, [])
         self.direction_name = direction
         self.decided_by = decided_by
         # a continued study numbers its trials after the stored ones
@@ -150,7 +152,15 @@ class Ledger:
 
         Kept between calls for the same space and direction: only trials added since are
         checked against the space, so a view may ask at every refresh of a long study.
+        With several objectives the order is the front's (rank, then hypervolume share).
         """
+        if self.objectives:  # a new trial may reorder all of them: kept per space and trial count
+            if self._ranked_front[:2] != (space, len(self.trials)):
+                keys = self.rank_keys()
+                inside = [t for t in self.trials if t.number in keys and space.contains(t.raw)]
+                ordered = [t.raw for t in sorted(inside, key=lambda t: keys[t.number])]
+                self._ranked_front = (space, len(self.trials), ordered)
+            return self._ranked_front[2]
         cached = self._ranked
         if cached is None or cached[0] is not space or cached[1] != self.direction_name:
             cached = self._ranked = (space, self.direction_name, 0, [])
@@ -162,13 +172,23 @@ class Ledger:
         self._ranked = (space, self.direction_name, len(self.trials), rows)
         return [row[2] for row in rows]
 
+    def rank_keys(self) -> dict[int, float]:
+        """With several objectives, trial number → its place among the complete trials (lower
+        is better; infeasible last). Kept until a trial is added."""
+        if self._keys[0] != len(self.trials):
+            self._keys = (len(self.trials), objective_keys(self.trials, self.objectives))
+        return self._keys[1]
+
     def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
         """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""
         done = [t for t in self.trials if t.state == COMPLETE and t.feasible and self.loss(t) is not None]
+        keys = self.rank_keys() if self.objectives else {}
+        if self.objectives:  # the front and the ranks after it, not the first objective alone
+            done = [t for t in done if t.number in keys]
         inside = [t for t in done if space.contains(t.raw)]
         pool = inside if len(inside) >= 4 else done
         if len(pool) < 4:
             return {}
-        pool.sort(key=lambda t: self.loss(t))  # type: ignore[arg-type, return-value]
+        pool.sort(key=lambda t: keys[t.number] if keys else self.loss(t))  # type: ignore[arg-type, return-value]
         best = pool[: max(2, math.ceil(fraction * len(pool)))]
         return zoom(space, [t.raw for t in best], pad=pad)

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.objectives import Objective, loss_matrix
+from ..core.objectives import Objective, objective_keys
 from ..core.options import DEFAULT_MAX_EVALS
-from ..core.pareto import order_keys
 from ..core.space import Space
 from ..core.trials import COMPLETE, FAILED, Direction, Trial
 from ..search import grid, pruning
@@ -121,26 +120,6 @@ def search_losses(trials: list[Trial], direction: str, policy: str) -> list[floa
         loss if loss is None or t.feasible or worst is None else max(loss, worst)
         for t, loss in zip(trials, losses)
     ]
-
-
-#: with several objectives, only the best this many trials are told apart by rank (TPE reads the best 25)
-RANKED_ENOUGH = 60
-
-
-def objective_keys(trials: list[Trial], objectives: tuple[Objective, ...]) -> dict[int, float]:
-    """Trial number → its key among the complete trials (lower is better, see ``order_keys``).
-
-    Infeasible trials come after every feasible one, so the search learns to avoid them.
-    """
-    done = [t for t in trials if t.state == COMPLETE and len(t.values) == len(objectives)]
-    feasible = [t for t in done if t.feasible]
-    keys: dict[int, float] = {}
-    if feasible:
-        ordered = order_keys(loss_matrix(objectives, [t.values for t in feasible]), RANKED_ENOUGH)
-        keys = {t.number: float(k) for t, k in zip(feasible, ordered)}
-    worst = max(keys.values(), default=0.0) + 1.0
-    keys.update({t.number: worst for t in done if not t.feasible})
-    return keys
 
 
 class SearchControl:

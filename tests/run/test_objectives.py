@@ -210,3 +210,18 @@ def test_the_search_learns_the_front_better_than_chance():
     tpe = [volume("tpe", s) for s in range(3)]
     rand = [volume("rand", s) for s in range(3)]
     assert np.mean(tpe) > np.mean(rand)
+
+
+def test_zoom_to_best_keeps_the_fronts_spread_not_the_first_objectives_corner():
+    """Along the front x trades error for size; y only makes size worse. Zoom to best keeps the
+    front's spread of x (the first objective alone would shrink it to x near 0) and narrows y."""
+    cell = 'x = tune.uniform(0, 10)\ny = tune.uniform(0, 10)\n{"error": x, "size": 10 - x + y}\n'
+    study = study_of(cell, algo="rand", max_evals=80, seed=3)
+    study.run().wait(120)
+    ranges = study.suggest_refinement(0.125)
+    lo, hi = ranges.get("x", (0, 10))
+    assert hi - lo > 8  # the best tenth spans x: its range stays nearly whole
+    assert ranges["y"][0] == 0 and ranges["y"][1] < 5
+    # ranked by the first objective alone, the best tenth would sit in x's lower corner
+    by_error = sorted(study.trials, key=lambda t: t.values["error"])[:10]
+    assert max(t.params["x"] for t in by_error) < 2
