@@ -154,7 +154,9 @@ class RunLoop:
     def check_early_stop(self, trial: Trial) -> None:
         study = self.study
         best = study.best_trial
-        self.since_best = 0 if best is trial else self.since_best + 1
+        # with several objectives a trial improves the study when it joins the front
+        improved = any(t is trial for t in study.best_trials) if study.objectives else best is trial
+        self.since_best = 0 if improved else self.since_best + 1
         if study.options.early_stop and self.since_best >= study.options.early_stop and best:
             study._end("early-stop", f"no improvement in {self.since_best} trials")
 

@@ -225,3 +225,18 @@ def test_zoom_to_best_keeps_the_fronts_spread_not_the_first_objectives_corner():
     # ranked by the first objective alone, the best tenth would sit in x's lower corner
     by_error = sorted(study.trials, key=lambda t: t.values["error"])[:10]
     assert max(t.params["x"] for t in by_error) < 2
+
+
+def test_early_stop_counts_trials_that_do_not_join_the_front():
+    """Every trial of this cell joins the front (error and size trade exactly), so --early-stop never
+    fires; the first objective alone improves only now and then and would stop the run early."""
+    cell = 'x = tune.uniform(0, 1)\n{"error": x, "size": 1 - x}\n'
+    study = study_of(cell, algo="rand", max_evals=40, seed=0, early_stop=3)
+    study.run().wait(120)
+    assert study.end_reason == "completed" and len(study.trials) == 40
+    assert len(study.best_trials) == 40
+    plain = study_of(
+        "x = tune.uniform(0, 1)\nx\n", algo="rand", max_evals=40, seed=0, early_stop=3, objectives=None
+    )
+    plain.run().wait(120)
+    assert plain.end_reason == "early-stop" and len(plain.trials) < 40
