@@ -239,3 +239,13 @@ def run_completed(page: Any, timeout: float = 120) -> None:
         " return t && t.innerText.includes('completed'); }",
         timeout=timeout * 1000,
     )
+
+
+def run_cell_to_the_end(lab: Server, new_page: Any, name: str, cell: str, height: int = 1600) -> Any:
+    """A notebook of ``%load_ext hpmagic`` and ``cell``, opened in a page, run until its study completed."""
+    write_notebook(lab.root, name, ["%load_ext hpmagic", cell])
+    page = new_page(width=1280, height=height)
+    open_notebook(page, lab, name)
+    run_all(page)
+    run_completed(page)
+    return page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .lab import open_notebook, run_all, run_completed, write_notebook
+from .lab import run_cell_to_the_end
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +22,7 @@ FRONT_IMAGE = (
 
 
 def test_the_pareto_front_tab_shows_its_plot(lab, new_page):
-    write_notebook(lab.root, "front.ipynb", ["%load_ext hpmagic", CELL])
-    page = new_page(width=1280, height=1600)
-    open_notebook(page, lab, "front.ipynb")
-    run_all(page)
-    run_completed(page)
+    page = run_cell_to_the_end(lab, new_page, "front.ipynb", CELL)
     tabs = page.locator(".hpmagic-dash .hpmagic-views .lm-TabBar-tab")
     assert tabs.all_inner_texts() == ["Pareto front", "parallel coordinates", "two dimensions", "runs"]
     assert "lm-mod-current" in (tabs.nth(0).get_attribute("class") or "")

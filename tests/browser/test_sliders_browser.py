@@ -6,7 +6,7 @@ import pytest
 
 from hpmagic.storage.store import Store
 
-from .lab import drag_first_range, open_notebook, run_all, run_completed, write_notebook
+from .lab import drag_first_range, run_cell_to_the_end
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,7 @@ def _status(page) -> str:
 
 
 def test_drag_a_slider_and_continue(lab, new_page):
-    write_notebook(lab.root, "steer.ipynb", ["%load_ext hpmagic", CELL])
-    page = new_page(width=1280, height=1400)
-    open_notebook(page, lab, "steer.ipynb")
-    run_all(page)
-    run_completed(page)
+    page = run_cell_to_the_end(lab, new_page, "steer.ipynb", CELL, height=1400)
     new_low, high = drag_first_range(page, 0.5)  # x's lower handle about half way
     page.click(".hpmagic-dash .hpmagic-continue")
     # the dashboard follows the second run: 20 more trials (the box's default), then completed
@@ -57,12 +53,8 @@ EDGE_CELL = (
 
 
 def test_edge_warning_and_widen(lab, new_page):
-    write_notebook(lab.root, "edge.ipynb", ["%load_ext hpmagic", EDGE_CELL])
-    page = new_page(width=1280, height=1400)
-    open_notebook(page, lab, "edge.ipynb")
-    run_all(page)
     # (during the run a warning may come and go as the best trials move: read it once it ended)
-    run_completed(page)
+    page = run_cell_to_the_end(lab, new_page, "edge.ipynb", EDGE_CELL, height=1400)
     # the best trials sit at n's upper bound 100: the warning shows beside n (control 1), not x
     row = page.locator(".hpmagic-dash .hpmagic-control-1")
     warning = row.locator(".hpmagic-edge")

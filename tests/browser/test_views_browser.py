@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .lab import open_notebook, run_all, run_completed, write_notebook
+from .lab import run_cell_to_the_end
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +19,7 @@ MAP_SRC = "() => document.querySelector('.hpmagic-dash .hpmagic-map').src"
 
 
 def test_pick_two_dimensions_and_the_map_follows(lab, new_page):
-    write_notebook(lab.root, "views.ipynb", ["%load_ext hpmagic", CELL])
-    page = new_page(width=1280, height=1600)
-    open_notebook(page, lab, "views.ipynb")
-    run_all(page)
-    run_completed(page)
+    page = run_cell_to_the_end(lab, new_page, "views.ipynb", CELL)
     tabs = page.locator(".hpmagic-dash .hpmagic-views .lm-TabBar-tab")
     assert tabs.all_inner_texts() == ["parallel coordinates", "two dimensions", "runs"]
     tabs.nth(1).click()
