@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from ..core.objectives import Objective, objective_keys
+from ..core.objectives import Objective
 from ..core.options import DEFAULT_MAX_EVALS
 from ..core.space import Space
 from ..core.trials import COMPLETE, FAILED, Direction, Trial
@@ -45,18 +46,26 @@ class SearchSession:
         #: raw points queued by hand (enqueue, --start-at-defaults): asked before the searcher
         self.queue: deque[dict[str, Any]] = deque()
 
-    def searcher(self, space: Space, trials: list[Trial], direction: Direction) -> Searcher:
+    def searcher(
+        self,
+        space: Space,
+        trials: list[Trial],
+        direction: Direction,
+        keys: Callable[[], dict[int, float]],
+    ) -> Searcher:
+        """The searcher, told every trial's key anew with several objectives. ``keys``: the
+        trials' keys (``objective_keys``), kept by whoever holds ``trials`` (the study's ledger)."""
         if self.objectives and self.current is not None and self._rescored_at != len(trials):
             rescore = getattr(self.current, "rescore", None)
             if rescore is None:
                 self.current = None  # rebuilt below with every trial's new key
             else:
-                rescore(objective_keys(trials, self.objectives))
+                rescore(keys())
                 self._rescored_at = len(trials)
         if self.current is None:
             if self.objectives:
-                keys = objective_keys(trials, self.objectives)
-                losses: list[float | None] = [keys.get(t.number) for t in trials]
+                ranked = keys()
+                losses: list[float | None] = [ranked.get(t.number) for t in trials]
                 self._rescored_at = len(trials)
             else:
                 losses = search_losses(trials, direction, self.settings.pruned)
@@ -149,7 +158,10 @@ class SearchControl:
     def _searcher(self) -> Searcher:
         """The search, built from the ledger when the space or the direction changed."""
         with self._lock:
-            return self._searching.searcher(self._space, self._ledger.trials, self.direction)
+            # with several objectives the ledger's keys, also what Zoom to best and edge warnings rank by
+            return self._searching.searcher(
+                self._space, self._ledger.trials, self.direction, self._ledger.rank_keys
+            )
 
     def _tell(self, trial: Trial) -> None:
         self._searching.tell(trial, self._ledger.trials, self.direction)
