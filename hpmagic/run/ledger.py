@@ -182,13 +182,15 @@ class Ledger:
     def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
         """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""
         done = [t for t in self.trials if t.state == COMPLETE and t.feasible and self.loss(t) is not None]
-        keys = self.rank_keys() if self.objectives else {}
+        rank: Any = self.loss
         if self.objectives:  # the front and the ranks after it, not the first objective alone
+            keys = self.rank_keys()
             done = [t for t in done if t.number in keys]
+            rank = lambda t: keys[t.number]  # noqa: E731
         inside = [t for t in done if space.contains(t.raw)]
         pool = inside if len(inside) >= 4 else done
         if len(pool) < 4:
             return {}
-        pool.sort(key=lambda t: keys[t.number] if keys else self.loss(t))  # type: ignore[arg-type, return-value]
+        pool.sort(key=rank)
         best = pool[: max(2, math.ceil(fraction * len(pool)))]
         return zoom(space, [t.raw for t in best], pad=pad)

@@ -794,16 +794,13 @@ def describe(stored: StoredStudy) -> str:
     """One line about a stored study."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stored.updated))
     best = f"best {stored.best_value:.6g}" if stored.best_value is not None else "no complete trial"
+    way = stored.direction or "minimize"
     objectives = stored.options.get("objectives")
     if objectives:  # several: the best of the first one, and which they are
-        first = objectives.split(":", 1)[0]
-        best = (f"best {first} {stored.best_value:.6g}" if stored.best_value is not None else best) + (
-            f" (objectives {objectives.replace(',', ', ')})"
-        )
-        return f"{stored.name}: {stored.n_trials} trials, {best}, updated {when}"
-    return (
-        f"{stored.name}: {stored.n_trials} trials, {best} ({stored.direction or 'minimize'}), updated {when}"
-    )
+        if stored.best_value is not None:
+            best = f"best {objectives.split(':', 1)[0]} {stored.best_value:.6g}"
+        way = "objectives " + objectives.replace(",", ", ")
+    return f"{stored.name}: {stored.n_trials} trials, {best} ({way}), updated {when}"
 
 
 def stored_lines(paths: Iterable[str], skip: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
@@ -870,8 +867,6 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: i
         options = Options(**{k: v for k, v in stored.options.items() if k in known})
         body = ranges_code(program, space, Space.from_json(stored.cell_space))
         return magic_line(options, name, stored.direction) + "\n" + body
-    # a trial whose option left the cell cannot be written back into it
-    kept = [t for t in trials if not _lost(t)]
     if trial is not None:
         chosen = [t for t in trials if t.number == trial]
         if not chosen:
@@ -879,6 +874,8 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: i
         if _lost(chosen[0]):
             raise CodegenError(f"trial {trial} of study '{name}' ran with an option the cell no longer has")
         return code_with_values(program, space, chosen[0].raw)
+    # a trial whose option left the cell cannot be written back into it
+    kept = [t for t in trials if not _lost(t)]
     objectives = stored.options.get("objectives")
     if objectives:
         front = pareto_front(kept, parse_objectives(objectives))
