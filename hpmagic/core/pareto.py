@@ -10,7 +10,14 @@ front gets better anywhere, so benchmarks compare fronts by it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+
+def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether losses ``a`` are as good as ``b`` in every objective and better in one."""
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
 
 
 def nondominated(losses: np.ndarray) -> np.ndarray:

@@ -12,8 +12,9 @@ import bisect
 import math
 from typing import Any
 
-from ..core.objectives import Objective, losses_of, objective_keys, pareto_front, scored
+from ..core.objectives import Objective, losses_of, objective_keys, scored
 from ..core.options import OptionsError
+from ..core.pareto import dominates
 from ..core.space import Space, zoom
 from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
 
@@ -102,12 +103,24 @@ class Ledger:
 
     def front(self) -> list[Trial]:
         """The Pareto front of the complete feasible trials, by the first objective; the best
-        trial alone for one objective. Kept until a trial is added."""
+        trial alone for one objective. Each new trial joins it or not against the front alone
+        (a view asks at every refresh: walking every trial again cost 10 ms at 5000 trials)."""
         if not self.objectives:
             return [self.best] if self.best is not None else []
-        if self._front[0] != len(self.trials):
-            self._front = (len(self.trials), pareto_front(self.trials, self.objectives))
-        return self._front[1]
+        seen, front = self._front
+        if seen != len(self.trials):  # trials are only added: update the front by the new ones
+            front = list(front)  # the list handed out before stays as it was
+            for t in self.trials[max(seen, 0) :]:
+                if not scored(t, self.objectives):
+                    continue
+                new = self.losses(t)
+                if any(dominates(self.losses(f), new) for f in front):
+                    continue
+                front = [f for f in front if not dominates(new, self.losses(f))]
+                front.append(t)
+            front.sort(key=self.losses)  # stable: equal trials stay in trial order
+            self._front = (len(self.trials), front)
+        return front
 
     def add(self, trial: Trial) -> None:
         self.trials.append(trial)

@@ -240,3 +240,35 @@ def test_early_stop_counts_trials_that_do_not_join_the_front():
     )
     plain.run().wait(120)
     assert plain.end_reason == "early-stop" and len(plain.trials) < 40
+
+
+@pytest.mark.parametrize("spec", ["a:min,b:min", "a:max,b:min", "a:min,b:max,c:min"])
+def test_the_front_kept_trial_by_trial_is_the_front_found_from_scratch(spec):
+    """The ledger updates its front with each new trial; after every one it equals the front
+    found again from all trials: ties (on a coarse grid), failed and infeasible trials included."""
+    from hpmagic.core.objectives import pareto_front, parse_objectives
+    from hpmagic.core.trials import Trial
+    from hpmagic.run.ledger import Ledger
+
+    objectives = parse_objectives(spec)
+    ledger = Ledger([], None, None, 0, objectives)
+    rng = np.random.default_rng(7)
+    for number in range(300):
+        values = {o.name: float(rng.integers(0, 8)) for o in objectives}  # many ties
+        failed = number % 11 == 3
+        trial = Trial(
+            number=number,
+            params={},
+            value=None if failed else values[objectives[0].name],
+            state="failed" if failed else "complete",
+            duration=0.0,
+            values={} if failed else values,
+            extras={"feasible": number % 7 != 2},
+        )
+        handed_out = list(ledger.front())
+        before = ledger.front()
+        ledger.add(trial)
+        assert [t.number for t in ledger.front()] == [
+            t.number for t in pareto_front(ledger.trials, objectives)
+        ]
+        assert before == handed_out  # a front handed out earlier does not change under its holder
