@@ -32,7 +32,28 @@ class OptionsError(ValueError):
 
 @dataclass
 class Options:
-    """What ``%%tune`` options say. ``None`` means "not given" (a default applies)."""
+    """What ``%%tune`` options say. ``None`` means "not given" (a default applies).
+
+    Attributes:
+        max_evals: ``-n``: trials in a run (50 when not given; a grid: the whole grid).
+        algo: ``--algo``: ``tpe``, ``rand``, ``anneal``, ``grid`` or ``hyperopt`` (``hyperopt-tpe``).
+        direction: ``--minimize`` / ``--maximize``: "minimize" or "maximize"; None: the objective
+            decides (a ``"score"`` is maximised).
+        seed: ``--seed``: the start-up points are reproducible.
+        timeout: ``--timeout``: start no new trial after this many seconds.
+        early_stop: ``--early-stop``: stop after this many trials without improvement.
+        name: ``--name``: the study's name in the store; a known name continues that study.
+        store: ``--store``: a SQLite file; None keeps the study in memory (``%%tune`` gives
+            ``.hpmagic/studies.db``).
+        parallel: ``--parallel``: trials at once (local worker processes, or on Dask).
+        dask: ``--dask``: a scheduler's address; "" means the kernel's current ``distributed.Client``.
+        prune: ``--prune``: ``none``, ``median`` or ``halving``.
+        wait: ``--wait``: the cell blocks until the run ends.
+        out: ``-o``: also bind the study to this name in the user namespace.
+        mlflow: ``--mlflow``: log to MLflow, in this experiment ("" or True: the study's name).
+        start_at_defaults: ``--start-at-defaults``: a fresh study's trial 0 runs the cell's own values.
+        objectives: ``--objectives``: several named objectives, ``"error:min,latency:min"``.
+    """
 
     max_evals: int | None = None
     algo: str = "tpe"

@@ -28,11 +28,13 @@ class Results:
 
     @property
     def best_params(self) -> dict[str, Any]:
+        """The best trial's params, active labels only (``{}`` before there is a best trial)."""
         best = self.best_trial
         return dict(best.params) if best else {}
 
     @property
     def best_value(self) -> float | None:
+        """The best trial's objective (the first objective with several), or None."""
         best = self.best_trial
         return best.value if best else None
 

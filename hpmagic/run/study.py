@@ -106,24 +106,29 @@ class Study(Refinement, Results, Queueing, SearchControl):
 
     @property
     def trials(self) -> list[Trial]:
+        """The ended trials, in the order they ended (a copy: it does not grow as the run goes on)."""
         with self._lock:
             return list(self._ledger.trials)
 
     @property
     def best_trial(self) -> Trial | None:
+        """The best complete, feasible trial (the Pareto front's first with several objectives), or None."""
         with self._lock:
             return self._ledger.best
 
     @property
     def running(self) -> bool:
+        """Whether a run goes on (trials may still start or end)."""
         return self._active
 
     def counts(self) -> dict[str, int]:
+        """How many ended trials are in each state, e.g. ``{"complete": 28, "failed": 1, "pruned": 1}``."""
         with self._lock:
             return self._ledger.counts()
 
     @property
     def n_ended_this_run(self) -> int:
+        """Trials ended since the current (or last) run started."""
         with self._lock:
             return len(self._ledger.trials) - self.n_before_run
 
@@ -137,6 +142,7 @@ class Study(Refinement, Results, Queueing, SearchControl):
         self._observers.add(observer)
 
     def unsubscribe(self, observer: Any) -> None:
+        """Stop telling ``observer`` what happens."""
         self._observers.remove(observer)
 
     @property
