@@ -1,4 +1,5 @@
-"""Writes the example notebooks in notebooks/ from the cells below (run after editing)."""
+"""Writes the example notebooks in notebooks/ from the cells below (run after editing; then
+`python scripts/docs_notebooks.py` runs the changed ones again for the docs site)."""
 
 from __future__ import annotations
 
