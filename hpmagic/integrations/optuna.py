@@ -301,3 +301,41 @@ def export_stored(name: str, storage: str, stores: Sequence[str], replace: bool 
         attrs={"hpmagic_cell": stored.source, "hpmagic_seed": stored.seed},
         replace=replace,
     )
+
+
+def read_study(storage: str, name: str | None = None) -> dict[str, Any]:
+    """An Optuna study as plain data for a warm start: its name, directions (``"minimize"`` /
+    ``"maximize"``), metric names and one dict per trial (``params``, ``values``, ``state``,
+    ``feasible``). ``name`` may be left out when the storage holds one study."""
+    optuna = require("--warm-start from an Optuna study")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
+    except Exception as exc:  # noqa: BLE001 - a bad URL or file is one line, whatever Optuna raises
+        raise OptionsError(f"--warm-start {storage}: cannot read Optuna's storage there ({exc})") from None
+    if name is None and len(names) != 1:
+        raise OptionsError(
+            f"--warm-start {storage}: give the study as {storage}:NAME; it holds {', '.join(names) or 'none'}"
+        )
+    name = name if name is not None else names[0]
+    if name not in names:
+        raise OptionsError(
+            f"--warm-start: no Optuna study {name!r} in {storage}; it holds {', '.join(names) or 'none'}"
+        )
+    study = optuna.load_study(study_name=name, storage=storage)
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        held = t.constraints or {}
+        held = list(held.values()) if isinstance(held, dict) else list(held)
+        rows.append(
+            {
+                "params": dict(t.params),
+                "values": list(t.values) if t.values is not None else None,
+                "state": "complete"
+                if t.state == optuna.trial.TrialState.COMPLETE
+                else str(t.state.name).lower(),
+                "feasible": all(c <= 0 for c in held),
+            }
+        )
+    directions = [d.name.lower() for d in study.directions]
+    return {"name": name, "directions": directions, "metric_names": study.metric_names, "trials": rows}

@@ -19,6 +19,7 @@ from ..integrations import mlflow
 from ..search.searcher import SearchSettings
 from ..storage.store import StoreObserver, continued
 from .study import Study
+from .warmstart import warm_start
 
 
 def create_study(
@@ -45,6 +46,8 @@ def create_study(
         study = open_study(program, namespace, options)
     if search_settings is not None:
         study.search_settings = search_settings
+    if options.warm_start is not None:  # before the first ask, so the search starts from it
+        warm_start(study, options.warm_start)
     if options.start_at_defaults and study._fresh():  # a continued study has run them already
         study.enqueue_defaults()
     if options.mlflow is not None:  # every ended trial also goes to MLflow, from a thread of its own
