@@ -61,7 +61,10 @@ class SearchSession:
         self.warm = list(warm_start.trials)
         self.current = self._cold = None
         # with one objective, the first trials test whether the source helps here
-        self.testing = Contest() if self.warm and not self.objectives else None
+        best = Direction.of(warm_start.direction).best(self.warm) if self.warm else None
+        self.testing = (
+            Contest(dict(best.raw) if best else None) if self.warm and not self.objectives else None
+        )
 
     def searcher(
         self,
@@ -166,7 +169,12 @@ class SearchSession:
             else:
                 loss = search_loss(trial, direction, trials, self.settings.pruned)
             self.current.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
-            if self._cold is not None:
+            if (
+                self._cold is not None
+                and self.testing is not None
+                and self.testing.asked.get(trial.number) == "cold"
+            ):
+                # only its own: a search without the source must not learn from the source's suggestions
                 self._cold.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
 
     def default_n(self, space: Space, trials: list[Trial]) -> int:

@@ -80,19 +80,18 @@ class WarmStart:
     source: str
     trials: list[Trial]
     n_read: int
+    direction: str | None  # the study's, when the trials were fitted (which way the best lies)
     n_left_out: int
     reasons: dict[str, int] = field(default_factory=dict)
-    #: (own complete trials, rank correlation) when the study's own trials showed the source misleads
     #: after the first trials: "kept" (the source's side found the better trial) or "dropped"
     verdict: str | None = None
 
-    def note(self) -> str:
-        """The one line the study shows about it."""
-        text = f"warm start from {self.source}: {len(self.trials)} of {self.n_read} trials seed the search"
-        if self.n_left_out:
-            why = ", ".join(f"{n} {reason}" for reason, n in self.reasons.items())
-            text += f"; {self.n_left_out} left out ({why})"
-        return text + " (not counted as this study's trials)"
+    def note(self) -> str | None:
+        """The one note about the source's trials that do not fit (None when all fit)."""
+        if not self.n_left_out:
+            return None
+        why = ", ".join(f"{n} {reason}" for reason, n in self.reasons.items())
+        return f"warm start: {self.n_left_out} of {self.n_read} trials of {self.source} left out ({why})"
 
 
 # -- reading a source --------------------------------------------------------------
@@ -167,17 +166,19 @@ def from_study(study: Any) -> Source:
 
 def from_store(name: str, stores: list[str]) -> Source:
     """Study ``name`` in the first of ``stores`` that has it."""
-    from ..storage.store import StoreError, find_stored
+    from ..storage.store import StoreError, load_stored
 
-    try:
-        stored, trials = find_stored(name, [s for s in stores if os.path.exists(os.path.expanduser(s))])
-    except StoreError as exc:
-        where = " or ".join(stores)
-        raise OptionsError(f"--warm-start {name}: {exc or 'no store'} (looked in {where})") from None
-    objectives = stored.options.get("objectives") or ""
-    names = tuple(part.split(":")[0].strip() for part in objectives.split(",")) if objectives else ()
-    where = os.path.relpath(stores[0]) if len(stores) == 1 else "the store"
-    return Source(f"study '{name}' in {where}", _records(trials), stored.direction, names)
+    for path in stores:
+        if not os.path.exists(os.path.expanduser(path)):
+            continue
+        try:
+            stored, trials = load_stored(path, name)
+        except StoreError:
+            continue
+        objectives = stored.options.get("objectives") or ""
+        names = tuple(part.split(":")[0].strip() for part in objectives.split(",")) if objectives else ()
+        return Source(f"study '{name}' in {path}", _records(trials), stored.direction, names)
+    raise OptionsError(f"--warm-start {name}: no study named {name!r} in {' or '.join(stores)}")
 
 
 def from_optuna(url: str, name: str | None) -> Source:
@@ -318,7 +319,7 @@ def fit(source: Source, space: Space, direction: str | None, objectives: tuple[s
             )
         )
     n = len(source.records)
-    return WarmStart(source.what, kept, n, n - len(kept), reasons)
+    return WarmStart(source.what, kept, n, direction or source.direction, n - len(kept), reasons)
 
 
 def _direction_clash(source: Source, direction: str | None, objectives: tuple[str, ...]) -> str | None:
@@ -330,14 +331,15 @@ def _direction_clash(source: Source, direction: str | None, objectives: tuple[st
     return None
 
 
-def warm_start(study: Any, spec: Any) -> WarmStart:
-    """Read ``spec``, fit it to the study's space and seed the study's search with it."""
-    source = source_of(spec, study.user_ns, study.options.store, study.name)
+def warm_start(study: Any, source: Source) -> WarmStart:
+    """Fit ``source`` (see :func:`source_of`) to the study's space and seed the study's search with it."""
     names = tuple(o.name for o in study.objectives)
     explicit = study._ledger.direction_name
     found = fit(source, study.search_space, explicit, names)
     study._searching.seed(found)
-    study.note(found.note())
+    note = found.note()
+    if note:
+        study.note(note)
     return found
 
 
@@ -351,7 +353,9 @@ PAIRS = 3
 class Contest:
     """Which of the study's first trials each side asked for, and how they ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: dict[str, Any] | None = None) -> None:
+        #: the source's best point: the seeded side's first trial, so its best is measured here at once
+        self.first = first
         self.asked: dict[int, str] = {}  # trial number → "warm" or "cold"
         self.best: dict[str, float] = {"warm": math.inf, "cold": math.inf}
         self.ended = 0
@@ -388,6 +392,11 @@ class Alternating:
     def ask(self, number: int) -> dict[str, Any]:
         who = self.contest.side()
         self.contest.asked[number] = who
+        first, self.contest.first = (
+            (self.contest.first, None) if who == "warm" else (None, self.contest.first)
+        )
+        if first is not None and self.space.contains(first):
+            return dict(first)
         return (self.warm if who == "warm" else self.cold).ask(number)
 
     def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
