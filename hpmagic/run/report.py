@@ -139,7 +139,7 @@ def warm_line(study: Any) -> str | None:
     if warm.verdict == "dropped":
         return text + "; dropped: its suggestions did worse here than a search without it"
     if warm.verdict == "kept":
-        return text + "; kept: its suggestions did better here than a search without it"
+        return text + "; kept: its suggestions did as well here as a search without it, or better"
     if trials and getattr(study, "_searching", None) is not None and study._searching.testing is not None:
         return text + "; on trial: the first trials alternate with a search without it"
     return text

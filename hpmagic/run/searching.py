@@ -96,14 +96,16 @@ class SearchSession:
         if verdict is None:
             return None
         contest, self.testing, self._cold = self.testing, None, None
+        self.current = None  # from now on, one search told every trial
         self.warm_start.verdict = verdict
         if verdict == "kept":
             return None
         self.warm, self.current = [], None  # the search goes on from the study's own trials
+        sign = Direction.of(direction).sign
         return (
-            f"warm start dropped after {contest.ended} trials: the trials it suggested (best "
-            f"{Direction.of(direction).sign * contest.best['warm']:.6g}) did worse here than those "
-            f"of a search without it (best {Direction.of(direction).sign * contest.best['cold']:.6g})"
+            f"warm start dropped after {contest.ended} trials: the best trial it suggested "
+            f"({sign * contest.best['warm']:.6g}) did worse here than most trials of a search without it "
+            f"(median {sign * contest.median('cold'):.6g}, best {sign * contest.best['cold']:.6g})"
         )
 
     def _seeded(
@@ -113,7 +115,10 @@ class SearchSession:
         direction: Direction,
         keys: Callable[[], dict[int, float]],
     ) -> Searcher:
-        """The search told the warm start's trials (if any) and the study's own."""
+        """The search told the warm start's trials (if any) and the study's own (while the source is
+        on trial, not those the search without it asked for: each side learns from its own)."""
+        if self.testing is not None:
+            trials = [t for t in trials if self.testing.asked.get(t.number) != "cold"]
         if self.warm:  # told first, ranked with the study's own trials
             if self.calibrate and not self.objectives:
                 trials = self._calibrated(space, trials, direction) + trials
@@ -168,14 +173,12 @@ class SearchSession:
                 loss = None if trial.state != COMPLETE or not trial.values else math.inf
             else:
                 loss = search_loss(trial, direction, trials, self.settings.pruned)
-            self.current.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
-            if (
-                self._cold is not None
-                and self.testing is not None
-                and self.testing.asked.get(trial.number) == "cold"
-            ):
-                # only its own: a search without the source must not learn from the source's suggestions
-                self._cold.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
+            side = self.testing.asked.get(trial.number) if self.testing is not None else None
+            failed = trial.state == FAILED
+            if side != "cold":
+                self.current.tell(trial.number, trial.raw, loss, failed=failed)
+            if side == "cold" and self._cold is not None:  # each side learns only from its own trials
+                self._cold.tell(trial.number, trial.raw, loss, failed=failed)
 
     def default_n(self, space: Space, trials: list[Trial]) -> int:
         """Trials a run starts without -n: the untried grid points for grid, else the default."""

@@ -346,7 +346,8 @@ def warm_start(study: Any, source: Source) -> WarmStart:
 # -- does the source help here? ---------------------------------------------------
 #: the first own trials of a warm-started study alternate: one asked of the search seeded by
 #: the source, one of a search of the study's own trials alone; after PAIRS of each the
-#: source is kept when its side found the better trial, else dropped
+#: source is dropped when its side's best did worse than the median of the other side's
+#: trials (a clear loss: two similar bests differ by noise, and a source that helps is kept)
 PAIRS = 3
 
 
@@ -357,8 +358,16 @@ class Contest:
         #: the source's best point: the seeded side's first trial, so its best is measured here at once
         self.first = first
         self.asked: dict[int, str] = {}  # trial number → "warm" or "cold"
-        self.best: dict[str, float] = {"warm": math.inf, "cold": math.inf}
+        self.losses: dict[str, list[float]] = {"warm": [], "cold": []}  # failed trials: inf
         self.ended = 0
+
+    @property
+    def best(self) -> dict[str, float]:
+        return {who: min(losses, default=math.inf) for who, losses in self.losses.items()}
+
+    def median(self, who: str) -> float:
+        ordered = sorted(self.losses[who]) or [math.inf]
+        return ordered[(len(ordered) - 1) // 2]
 
     def side(self) -> str:
         """Whose turn it is to ask."""
@@ -370,11 +379,10 @@ class Contest:
         if who is None:
             return None
         self.ended += 1
-        if loss is not None and loss < self.best[who]:
-            self.best[who] = loss
+        self.losses[who].append(math.inf if loss is None else loss)
         if self.ended < 2 * PAIRS:
             return None
-        return "dropped" if self.best["cold"] < self.best["warm"] else "kept"
+        return "dropped" if self.median("cold") < self.best["warm"] else "kept"
 
 
 class Alternating:
