@@ -25,7 +25,7 @@ from ..core.trials import COMPLETE, FAILED, Direction, Trial
 from ..search import grid, pruning
 from ..search.base import Searcher
 from ..search.searcher import SearchSettings, make_searcher
-from .warmstart import Alternating, Contest
+from .warmsearch import Alternating, Contest
 
 
 class SearchSession:
@@ -145,9 +145,9 @@ class SearchSession:
         return self.current
 
     def _calibrated(self, space: Space, trials: list[Trial], direction: Direction) -> list[Trial]:
-        """The warm trials' values given the study's own (see hpmagic.run.warmstart.calibrated),
+        """The warm trials' values given the study's own (see hpmagic.run.warmsearch.calibrated),
         renewed at each ask while the study has few trials of its own, then kept."""
-        from .warmstart import CALIBRATE_UNTIL, calibrated
+        from .warmsearch import CALIBRATE_UNTIL, calibrated
 
         if len(trials) > CALIBRATE_UNTIL and self._calibrated_warm is not None:
             return self._calibrated_warm

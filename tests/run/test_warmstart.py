@@ -11,7 +11,7 @@ import pytest
 from hpmagic import Options, create_study
 from hpmagic.core.options import OptionsError
 from hpmagic.run.report import text_summary, warm_line
-from hpmagic.run.warmstart import PAIRS
+from hpmagic.run.warmsearch import PAIRS
 
 CELL = "x = tune.uniform(0, 10)\nkind = tune.choice(['a', 'b'])\n(x - TARGET) ** 2 + (kind == 'b')"
 
