@@ -79,7 +79,8 @@ class SearchSession:
         seeded = self._seeded(space, trials, direction, keys)
         if self.testing is None:
             return seeded
-        if self._cold is None:
+        if self._cold is None:  # the study's trials but those the seeded side asked for
+            trials = [t for t in trials if self.testing.asked.get(t.number) != "warm"]
             losses = search_losses(trials, direction, self.settings.pruned)
             history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
             self._cold = make_searcher(self.algo, space, self.rng, history, self.effective_settings())
