@@ -13,9 +13,12 @@ best the source knows is measured here at once.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from ..core.space import Space
 from ..core.trials import COMPLETE, Trial
@@ -100,23 +103,42 @@ def _coordinate(dim: Any, value: Any) -> float:
     return (x - lo) / (hi - lo) if hi > lo else 0.0
 
 
-def distance(space: Space, a: dict[str, Any], b: dict[str, Any]) -> float:
-    """How far two points lie apart: squared differences of coordinates; 1 for another option
-    or a dimension active in one point only."""
-    total = 0.0
-    for key in set(a) | set(b):
-        dim = space.by_key.get(key)
-        if dim is None or key not in a or key not in b:
-            total += 1.0
-        elif dim.is_choice:
-            total += float(a[key] != b[key])
-        else:
-            total += (_coordinate(dim, a[key]) - _coordinate(dim, b[key])) ** 2
-    return total
+def _encode(space: Space, points: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's coordinates on the numeric dimensions (NaN where inactive) and its options
+    on the choices (-1 where inactive)."""
+    numeric = [d for d in space.dims if not d.is_choice]
+    choices = [d for d in space.dims if d.is_choice]
+    x = np.full((len(points), len(numeric)), np.nan)
+    c = np.full((len(points), len(choices)), -1, dtype=np.int64)
+    for i, raw in enumerate(points):
+        for j, dim in enumerate(numeric):
+            if dim.key in raw:
+                x[i, j] = _coordinate(dim, raw[dim.key])
+        for j, dim in enumerate(choices):
+            if dim.key in raw:
+                c[i, j] = raw[dim.key]
+    return x, c
+
+
+def distances(space: Space, a: list[Any], b: list[Any]) -> np.ndarray:
+    """Squared distances between the points ``a`` and ``b`` (rows: ``a``): squared differences of
+    coordinates, 1 for another option or a dimension active in one point only."""
+    xa, ca = _encode(space, a)
+    xb, cb = _encode(space, b)
+    out = np.empty((len(a), len(b)))
+    step = max(1, 2_000_000 // max(1, len(b) * (xa.shape[1] + ca.shape[1])))  # bounded memory
+    for lo in range(0, len(a), step):
+        pa, pb = xa[lo : lo + step, None, :], xb[None, :, :]
+        on_a, on_b = ~np.isnan(pa), ~np.isnan(pb)
+        squared = np.where(on_a & on_b, np.nan_to_num(pa - pb) ** 2, 0.0).sum(-1)
+        out[lo : lo + step] = (
+            squared + (on_a ^ on_b).sum(-1) + (ca[lo : lo + step, None, :] != cb[None]).sum(-1)
+        )
+    return out
 
 
 #: how near (in unit coordinates, per dimension) the study's own trial must be to speak for a source trial
-NEAR = 0.1
+NEAR = 0.25
 #: the study's own trials after which the warm trials' values are no longer renewed at each ask
 CALIBRATE_UNTIL = 50
 
@@ -125,32 +147,30 @@ def calibrated(space: Space, warm: list[Trial], own: list[Trial], sign: float) -
     """The warm trials with the values the search is told, given the study's own trials.
 
     The source's values come from another task: only their order is trusted, so each is
-    placed at the same quantile among the study's own values (once it has two), and never
-    ahead of the study's own trial of that rank. Where an own trial lies near a source trial,
+    placed at the same quantile among the study's own values (once it has two). Where an
+    own trial lies near a source trial,
     what the study measured there speaks instead: a source that points to a region that
     proves poor here stops pulling the search there.
     """
     done = [t for t in own if t.state == COMPLETE and t.finite_value is not None and t.feasible]
-    if not done:
+    told = [i for i, w in enumerate(warm) if w.finite_value is not None]
+    if not done or not told:
         return warm
     losses = sorted(sign * t.value for t in done)
-    source = sorted(sign * t.value for t in warm if t.finite_value is not None)
+    source = sorted(sign * warm[i].value for i in told)
+    apart = distances(space, [warm[i].raw for i in told], [t.raw for t in done])
+    nearest = apart.argmin(axis=1)
     reach = NEAR**2 * max(1, len(space.dims))
-    out = []
-    for w in warm:
-        if w.finite_value is None:
-            out.append(w)
-            continue
-        near = min(done, key=lambda t: distance(space, w.raw, t.raw))
-        if distance(space, w.raw, near.raw) <= reach:
-            loss = sign * near.value
+    out = list(warm)
+    for row, i in enumerate(told):
+        w = warm[i]
+        if apart[row, nearest[row]] <= reach:
+            loss = sign * done[nearest[row]].value
         elif len(losses) >= 2:
-            q = source.index(sign * w.value) / max(1, len(source) - 1)
-            loss = _quantile(losses, q)
+            loss = _quantile(losses, bisect.bisect_left(source, sign * w.value) / max(1, len(source) - 1))
         else:
-            out.append(w)
             continue
-        out.append(replace(w, value=sign * loss))
+        out[i] = replace(w, value=sign * loss)
     return out
 
 

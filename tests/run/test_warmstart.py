@@ -11,7 +11,7 @@ import pytest
 from hpmagic import Options, create_study
 from hpmagic.core.options import OptionsError
 from hpmagic.run.report import text_summary, warm_line
-from hpmagic.run.warmsearch import PAIRS
+from hpmagic.run.warmsearch import PAIRS, distances
 
 CELL = "x = tune.uniform(0, 10)\nkind = tune.choice(['a', 'b'])\n(x - TARGET) ** 2 + (kind == 'b')"
 
@@ -176,3 +176,14 @@ def test_several_objectives_take_each_objective_from_the_source():
     frame = pd.DataFrame({"params_x": [0.1, 0.2], "values_error": [0.04, 0.01]})
     study = create_study(cell, {}, Options(max_evals=1, objectives="error:min,size:min", warm_start=frame))
     assert study.warm_trials == [] and "2 without this study's objectives" in study.notes[0]
+
+
+def test_distances_count_other_options_and_dimensions_active_in_one_point_only():
+    cell = "m = tune.choice([SVC(C=tune.loguniform(1e-2, 1e2)), 'plain'])\nx = tune.uniform(0, 10)\nx"
+    space = create_study(cell, {"SVC": dict}, Options()).search_space
+    svc = {"m": 0, "C": 1.0, "x": 5.0}
+    far = {"m": 0, "C": 100.0, "x": 0.0}
+    plain = {"m": 1, "x": 5.0}
+    got = distances(space, [svc, plain], [svc, far, plain])
+    assert got[0].tolist() == pytest.approx([0.0, 0.25 + 0.25, 1.0 + 1.0])  # C: half the log range
+    assert got[1].tolist() == pytest.approx([2.0, 2.0 + 0.25, 0.0])
