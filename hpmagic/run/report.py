@@ -251,5 +251,11 @@ def summary_line(study: Any) -> str:
         parts.append(f"best {study.best_value:.6g} at {study.best_params}")
     if getattr(study, "objectives", ()):
         parts.append(front_heading(study))
+    warm = getattr(study, "warm_start", None)
+    if warm is not None:  # seeded the search; not among the trials counted above
+        parts.append(
+            f"warm start: {len(warm.trials)} trials of {warm.source}"
+            + (f", {warm.verdict}" if warm.verdict else "")
+        )
     parts.extend(study.notes)
     return "; ".join(parts)

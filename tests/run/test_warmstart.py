@@ -140,6 +140,7 @@ def test_an_unhelpful_source_is_dropped_after_its_trial_and_a_helpful_one_kept(t
     assert any(n.startswith(f"warm start dropped after {2 * PAIRS} trials") for n in gone.notes)
     assert "dropped: its suggestions did worse here" in warm_line(gone)
     assert "kept: its suggestions did as well here" in text_summary(kept[0])
+    assert kept[0].summary().endswith("; warm start: 30 trials of study 'right', kept")  # %tune_status
 
 
 def test_warm_trials_are_neither_stored_nor_exported(tmp_path):
