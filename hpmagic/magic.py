@@ -106,6 +106,15 @@ class TuneMagics(Magics):
         action="store_true",
         help="run the cell's own values (its defaults) as trial 0 of a new study",
     )
+    @argument(
+        "--warm-start",
+        default=None,
+        metavar="SOURCE",
+        help=(
+            "seed the search with earlier trials: a stored study NAME (or PATH:NAME), an export .json, "
+            "an Optuna storage URL[:NAME], or a DataFrame variable"
+        ),
+    )
     @argument("--wait", action="store_true", help="block the cell until the run ends (also: HPMAGIC_WAIT=1)")
     @argument("-o", "--out", default=None, help="also bind the study to VAR in the user namespace")
     @cell_magic
@@ -245,6 +254,7 @@ def options_from_args(args: Any) -> Options:
             mlflow=args.mlflow,
             start_at_defaults=args.start_at_defaults,
             objectives=args.objectives,
+            warm_start=args.warm_start,
         ).check()
     except OptionsError as exc:
         raise UsageError(f"%%tune: {exc}") from None

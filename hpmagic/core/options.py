@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyword
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DEFAULT_MAX_EVALS = 50
@@ -53,6 +53,8 @@ class Options:
         mlflow: ``--mlflow``: log to MLflow, in this experiment ("" or True: the study's name).
         start_at_defaults: ``--start-at-defaults``: a fresh study's trial 0 runs the cell's own values.
         objectives: ``--objectives``: several named objectives, ``"error:min,latency:min"``.
+        warm_start: ``--warm-start``: earlier trials that seed the search (a stored study's name,
+            ``PATH:NAME``, an export file, an Optuna storage URL, a DataFrame or a study).
     """
 
     max_evals: int | None = None
@@ -71,6 +73,9 @@ class Options:
     mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
     start_at_defaults: bool = False  # a fresh study's trial 0 runs the cell's own values
     objectives: str | None = None  # several named objectives: "error:min,latency:min"
+    #: earlier work that seeds the search: a study name, PATH:NAME, an export file, an Optuna
+    #: storage URL[:NAME], a DataFrame's name in the namespace, or (from Python) the DataFrame or study
+    warm_start: Any = field(default=None, compare=False)
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -108,6 +113,14 @@ class Options:
             raise OptionsError(f"--mlflow takes an experiment name, got {self.mlflow!r}")
         if self.objectives is not None:
             self._check_objectives()
+        if isinstance(self.warm_start, str) and not self.warm_start.strip():
+            raise OptionsError(
+                "--warm-start needs a source: a study name, a file, a storage URL or a DataFrame"
+            )
+        if self.warm_start is not None and self.algo == "grid":
+            raise OptionsError(
+                "--warm-start seeds a search that learns; --algo grid tries every point anyway"
+            )
         if not isinstance(self.start_at_defaults, bool):
             raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
         return self
@@ -130,4 +143,7 @@ class Options:
             raise OptionsError("--objectives searches with --algo tpe, rand, anneal or grid, not hyperopt")
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        if data["warm_start"] is not None and not isinstance(data["warm_start"], str):
+            data["warm_start"] = f"<{type(data['warm_start']).__name__}>"  # the table itself is not kept
+        return data

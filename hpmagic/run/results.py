@@ -88,6 +88,14 @@ class Results:
 
         return export(self, path)
 
+    def to_optuna(self, storage: str, name: str | None = None, replace: bool = False) -> Any:
+        """Write the study to Optuna's ``storage`` (e.g. ``"sqlite:///optuna.db"``) as a study of
+        the same name (or ``name``), for ``optuna.load_study`` and optuna-dashboard; returns the
+        Optuna study. Needs ``hpmagic[optuna]``; see :mod:`hpmagic.integrations.optuna`."""
+        from ..integrations.optuna import export_study
+
+        return export_study(self, storage, name, replace)
+
     def code(self, ranges: bool = False, trial: int | Trial | None = None) -> str:
         """The cell with each annotation replaced by its best value (``ranges``: by the current
         space; ``trial``: by that trial's values, e.g. one of ``best_trials``)."""
