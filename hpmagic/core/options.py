@@ -50,6 +50,7 @@ class Options:
     mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
     start_at_defaults: bool = False  # a fresh study's trial 0 runs the cell's own values
     objectives: str | None = None  # several named objectives: "error:min,latency:min"
+    stop_when_done: bool = False  # end the run when more trials are unlikely to gain more than noise
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -89,6 +90,10 @@ class Options:
             self._check_objectives()
         if not isinstance(self.start_at_defaults, bool):
             raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
+        if not isinstance(self.stop_when_done, bool):
+            raise OptionsError(f"stop_when_done must be True or False, got {self.stop_when_done!r}")
+        if self.stop_when_done and self.objectives:
+            raise OptionsError("--stop-when-done needs one objective; it cannot be used with --objectives")
         return self
 
     def _check_objectives(self) -> None:
