@@ -10,8 +10,8 @@ import pytest
 
 import hpmagic
 from hpmagic import Options, SpaceError
-from hpmagic.core.options import OptionsError
 from hpmagic.core import advice as rules
+from hpmagic.core.options import OptionsError
 from hpmagic.run.report import text_summary
 from hpmagic.search.regret import estimate
 
@@ -25,7 +25,9 @@ k = tune.choice(["a", "b"])
 
 
 def study(source: str = CROWDED, n: int = 40, seed: int = 0, **options) -> hpmagic.Study:
-    s = hpmagic.create_study(source, {"math": math, "random": random}, Options(max_evals=n, seed=seed, **options))
+    s = hpmagic.create_study(
+        source, {"math": math, "random": random}, Options(max_evals=n, seed=seed, **options)
+    )
     return s.run().wait(60)
 
 
