@@ -324,6 +324,12 @@ class Space:
                 _refine_dim(dim, value)
         return new
 
+    def frozen(self) -> dict[str, Any]:
+        """key → value of each number refined to one value (``refine(x=0.5)``), as raw params hold it."""
+        return {
+            d.key: d._num(d.low) for d in self.dims if d.is_bounded and d.low is not None and d.low == d.high
+        }
+
     def reachable(self, dim: Dimension, allowed: dict[str, list[int]] | None = None) -> bool:
         """Whether some point of the space has ``dim`` active (its options are all kept).
 

@@ -16,6 +16,7 @@ from ..core.advice import Advice
 from ..core.edges import at_bounds
 from ..core.space import Space
 from ..core.trials import COMPLETE
+from ..search.flatness import spreads
 from ..search.importance import ImportanceError, importance
 from ..search.regret import Estimate, estimate
 from .ledger import Ledger
@@ -57,14 +58,19 @@ class Advising:
             "done", (n, id(space)), lambda: estimate(space, [t.raw for t in inside], losses, seed=0)
         )
 
-    def _shares(self, space: Space, inside: list[Any], n: int) -> dict[str, float]:
-        def compute() -> dict[str, float]:
-            try:
-                return importance(space, [t.raw for t in inside], [t.value for t in inside], seed=0)
-            except ImportanceError:
-                return {}
+    def _flat(self, space: Space, inside: list[Any], n: int) -> tuple[dict[str, float], dict[str, float]]:
+        """Importance shares and main-effect spreads of the trials inside the space."""
 
-        return self._cached("importance", (n, id(space)), compute)
+        def compute() -> tuple[dict[str, float], dict[str, float]]:
+            if len(inside) < rules.freeze_min_trials(space):
+                return {}, {}
+            raws, values = [t.raw for t in inside], [t.value for t in inside]
+            try:
+                return importance(space, raws, values, seed=0), spreads(space, raws, values, seed=0)
+            except ImportanceError:
+                return {}, {}
+
+        return self._cached("flat", (n, id(space)), compute)
 
     def advice(self) -> list[Advice]:
         """What the trials so far say to change, each an :class:`hpmagic.core.advice.Advice`
@@ -86,7 +92,8 @@ class Advising:
         out = edges + out
         if not self.objectives:
             best_raw = best.raw if best is not None and space.contains(best.raw) else None
-            out += rules.freeze(space, self._shares(space, inside, n), best_raw, len(inside))
+            shares, spread = self._flat(space, inside, n)
+            out += rules.freeze(space, shares, spread, best_raw, len(inside))
             found = self.done_estimate()
             if found is not None:
                 out += rules.done(found.regret, found.noise, found.n, str(self._ledger.direction))

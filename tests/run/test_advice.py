@@ -116,7 +116,7 @@ def test_no_advice_where_the_range_is_right_and_every_dimension_matters():
 def test_freeze_waits_for_enough_trials():
     s = study(n=20)
     assert all(a.kind != "freeze" for a in s.advice())
-    assert rules.freeze_min_trials(s.search_space) == 30
+    assert rules.freeze_min_trials(s.search_space) == 45  # 15 per label
 
 
 def test_the_regret_bound_falls_below_the_noise_of_a_noisy_objective():
@@ -141,3 +141,28 @@ def test_stop_when_done_ends_a_run_on_pure_noise():
     assert "--stop-when-done" in s.code(ranges=True)
     with pytest.raises(OptionsError, match="one objective"):
         Options(stop_when_done=True, objectives="a:min,b:min").check()
+
+
+def test_a_frozen_dimension_leaves_the_search_and_earlier_trials_still_teach_it():
+    cell = "x = tune.uniform(-5, 5)\nz = tune.uniform(-5, 5)\n(x - 1) ** 2"
+    s = hpmagic.create_study(cell, {}, Options(seed=0))
+    s.run(30).wait(60)
+    s.refine(z=0.25)
+    searcher = s._searcher()
+    assert type(searcher).__name__ == "FrozenSearch"
+    assert len(searcher.numbers) == 30  # every earlier trial, as if run at z = 0.25
+    assert [d.key for d in searcher.inner.space.dims] == ["x"]
+    s.run(5).wait(60)
+    assert [t.params["z"] for t in s.trials[30:]] == [0.25] * 5
+
+
+def test_the_spread_of_a_dimension_that_does_not_matter_is_small():
+    from hpmagic.search.flatness import spreads
+
+    rng = random.Random(1)
+    space = hpmagic.create_study(
+        "x = tune.uniform(0, 1)\nz = tune.uniform(0, 1)\nx", {}, Options()
+    ).search_space
+    raws = [{"x": rng.random(), "z": rng.random()} for _ in range(80)]
+    found = spreads(space, raws, [(r["x"] - 0.3) ** 2 for r in raws])
+    assert found["z"] < 0.1 * found["x"]
