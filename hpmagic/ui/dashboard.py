@@ -417,6 +417,7 @@ class Dashboard:
             if dim.key in self.dimension_plots:
                 versions[f"dim:{dim.key}"] = (
                     h.touched.get(dim.key, 0),
+                    dim.kind,  # refine may switch a scale and keep the bounds
                     dim.low,
                     dim.high,
                     tuple(dim.allowed),
@@ -566,7 +567,7 @@ class Dashboard:
     def _view_versions(self) -> dict[str, Any]:
         """What each view shows: it is redrawn when this moves."""
         h = self.history
-        ranges = tuple((d.low, d.high, len(d.allowed)) for d in self.study.search_space.dims)
+        ranges = tuple((d.kind, d.low, d.high, len(d.allowed)) for d in self.study.search_space.dims)
         versions = {
             "parallel": (len(h), self.study.direction, ranges),
             "map": (len(h), self.study.direction, self.map_x.value, self.map_y.value, ranges),

@@ -135,3 +135,12 @@ def test_the_dashboard_keeps_one_figure_per_plot():
     assert {"convergence", "dimension:x", "dimension:lr", "dimension:m"} <= set(dash.painters)
     dash.close()
     assert dash.painters == {}
+
+
+def test_a_scale_switch_redraws_the_dimension_on_its_new_axis():
+    s, dash = grown()
+    assert dash.painters["dimension:lr"].figure.axes[0].get_xscale() == "log"
+    s.refine(lr=("linear",))  # same bounds, another scale: the plot is stale all the same
+    dash.refresh(final=True)
+    assert dash.painters["dimension:lr"].figure.axes[0].get_xscale() == "linear"
+    dash.close()
