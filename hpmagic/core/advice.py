@@ -14,10 +14,10 @@ three kinds, each an :class:`Advice` whose action is data (``refine``: ranges fo
 - ``"freeze"``: a dimension that does not matter anywhere in its range, after at least
   :func:`freeze_min_trials` complete trials: its importance
   (:mod:`hpmagic.search.importance`, where the trials lie) is under :data:`FREEZE_SHARE`
-  *and* its main effect moves the objective over the whole range by less than
-  :data:`FREEZE_SPREAD` of what the most telling dimension's moves it
-  (:mod:`hpmagic.search.flatness`: a dimension already tuned has a small share but a
-  large spread, and is left alone), with the best trial's value to freeze it at. Action: ``refine(C=value)`` (a choice:
+  *and* a GP with a length scale per dimension (:mod:`hpmagic.search.relevance`) finds
+  the objective flat along it (a length scale of at least :data:`FREEZE_LENGTH` times
+  its range; a dimension already tuned has a small share but a short length scale,
+  and is left alone), with the best trial's value to freeze it at. Action: ``refine(C=value)`` (a choice:
   ``refine(model=[option])``), continue; ``code()`` then writes that value, and
   ``code(ranges=True)`` writes it in place of the annotation.
 - ``"done"``: an estimate that further trials are unlikely to beat the best by more
@@ -37,7 +37,7 @@ MIN_TRIALS = 10  # complete trials with the dimension active before a scale is a
 TOP_SHARE = 0.1  # the top k: this share of the complete trials, at least 3
 DECADES = 2  # a linear range spanning at least this many decades may be advised a log scale
 FREEZE_SHARE = 0.05  # importance under this share, and
-FREEZE_SPREAD = 0.1  # a main effect spreading less than this share of the largest: it does not matter
+FREEZE_LENGTH = 50.0  # a GP length scale this many times the range: the objective is flat along it
 #: the label a button shows for each kind's action
 ACTIONS = {"log-scale": "Log scale", "freeze": "Freeze", "done": "Stop", "widen": "Widen"}
 
@@ -113,18 +113,17 @@ def _frozen(dim: Dimension) -> bool:
 def freeze(
     space: Space,
     shares: dict[str, float],
-    spreads: dict[str, float],
+    lengths: dict[str, float],
     best_raw: dict[str, Any] | None,
     n_complete: int,
 ) -> list[Advice]:
     """The dimensions that do not matter, each with the best trial's value to freeze it at
-    (``shares``: ``importance()``, label → share; ``spreads``: label → main effect's spread)."""
+    (``shares``: ``importance()``, label → share; ``lengths``: label → GP length scale)."""
     if best_raw is None or len(shares) < 2 or n_complete < freeze_min_trials(space):
         return []
-    widest = max(spreads.values(), default=0.0)
     out: list[Advice] = []
     for label, share in shares.items():
-        if share >= FREEZE_SHARE or widest <= 0 or spreads.get(label, widest) >= FREEZE_SPREAD * widest:
+        if share >= FREEZE_SHARE or lengths.get(label, 0.0) < FREEZE_LENGTH:
             continue
         dims = [d for d in space.visible() if d.label == label and d.key in best_raw]
         dims = [d for d in dims if not _frozen(d) and d.kind not in ("normal", "lognormal")]
@@ -135,8 +134,8 @@ def freeze(
         shown = dim.options[value] if dim.is_choice else value
         action = {dim.key: [shown] if dim.is_choice else value}
         message = (
-            f"explains {share:.1%} of the objective's variation after {n_complete} trials and moves it "
-            f"{spreads[label] / widest:.0%} as far as the most telling dimension: freeze it at the best trial's "
+            f"explains {share:.1%} of the objective's variation after {n_complete} trials, which are "
+            f"flat along it: freeze it at the best trial's "
             f"{_short(shown) if not dim.is_choice else repr(shown)}?"
         )
         out.append(Advice("freeze", label, message, action, "run", dim.key))

@@ -16,9 +16,9 @@ from ..core.advice import Advice
 from ..core.edges import at_bounds
 from ..core.space import Space
 from ..core.trials import COMPLETE
-from ..search.flatness import spreads
 from ..search.importance import ImportanceError, importance
 from ..search.regret import Estimate, estimate
+from ..search.relevance import length_scales
 from .ledger import Ledger
 
 #: --stop-when-done asks the estimate after every this many ended trials (it costs ~10-50 ms)
@@ -59,14 +59,14 @@ class Advising:
         )
 
     def _flat(self, space: Space, inside: list[Any], n: int) -> tuple[dict[str, float], dict[str, float]]:
-        """Importance shares and main-effect spreads of the trials inside the space."""
+        """Importance shares and GP length scales of the trials inside the space."""
 
         def compute() -> tuple[dict[str, float], dict[str, float]]:
             if len(inside) < rules.freeze_min_trials(space):
                 return {}, {}
             raws, values = [t.raw for t in inside], [t.value for t in inside]
             try:
-                return importance(space, raws, values, seed=0), spreads(space, raws, values, seed=0)
+                return importance(space, raws, values, seed=0), length_scales(space, raws, values, seed=0)
             except ImportanceError:
                 return {}, {}
 

@@ -156,13 +156,13 @@ def test_a_frozen_dimension_leaves_the_search_and_earlier_trials_still_teach_it(
     assert [t.params["z"] for t in s.trials[30:]] == [0.25] * 5
 
 
-def test_the_spread_of_a_dimension_that_does_not_matter_is_small():
-    from hpmagic.search.flatness import spreads
+def test_a_dimension_the_objective_does_not_depend_on_gets_a_flat_length_scale():
+    from hpmagic.search.relevance import FLAT, length_scales
 
     rng = random.Random(1)
     space = hpmagic.create_study(
         "x = tune.uniform(0, 1)\nz = tune.uniform(0, 1)\nx", {}, Options()
     ).search_space
-    raws = [{"x": rng.random(), "z": rng.random()} for _ in range(80)]
-    found = spreads(space, raws, [(r["x"] - 0.3) ** 2 for r in raws])
-    assert found["z"] < 0.1 * found["x"]
+    raws = [{"x": rng.random(), "z": rng.random()} for _ in range(60)]
+    found = length_scales(space, raws, [(r["x"] - 0.3) ** 2 for r in raws])
+    assert found["z"] == FLAT and found["x"] < 5
