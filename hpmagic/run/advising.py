@@ -55,7 +55,7 @@ class Advising:
             return None
         space, inside, losses, n = self._scored()
         return self._cached(
-            "done", (n, id(space)), lambda: estimate(space, [t.raw for t in inside], losses, seed=0)
+            "done", (n, space), lambda: estimate(space, [t.raw for t in inside], losses, seed=0)
         )
 
     def _flat(self, space: Space, inside: list[Any], n: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -70,7 +70,7 @@ class Advising:
             except ImportanceError:
                 return {}, {}
 
-        return self._cached("flat", (n, id(space)), compute)
+        return self._cached("flat", (n, space), compute)
 
     def advice(self) -> list[Advice]:
         """What the trials so far say to change, each an :class:`hpmagic.core.advice.Advice`
