@@ -34,7 +34,8 @@ class AdvicePanel:
         except Exception as exc:  # noqa: BLE001 - advice is a hint: the sliders work without it
             self.panel.study.log.write(f"[hpmagic] advice failed: {exc!r}\n")
             found = []
-        shown = [(a.kind, a.key, a.message) for a in found]
+        running = self.panel.study.running  # a Stop button is live only while a run goes on
+        shown = [(a.kind, a.key, a.message, running and a.then == "stop") for a in found]
         if shown == self._shown:
             return
         self._shown, self.advice = shown, found
@@ -49,6 +50,7 @@ class AdvicePanel:
             tooltip="stop the run" if advice.then == "stop" else f"refine({advice.refine!r}), then continue",
             layout=w.Layout(width="auto", min_width="150px"),
         )
+        button.disabled = advice.then == "stop" and not self.panel.study.running
         button.add_class("hpmagic-advice-button")
         button.add_class(f"hpmagic-advice-{advice.kind}")
         button.on_click(lambda _: self.follow(advice))

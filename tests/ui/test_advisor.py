@@ -75,3 +75,14 @@ def test_stop_advice_stops_and_no_advice_hides_the_panel():
         assert "stopping" in panel.status.value
     finally:
         panel.close()
+
+
+def test_a_stop_button_is_live_only_while_a_run_goes_on():
+    from hpmagic.core.advice import Advice
+
+    panel = panel_of(n=5)
+    try:
+        row = panel.advisor._row(0, Advice("done", "", "enough", {}, "stop"))
+        assert row.children[0].disabled and row.children[0].description == "Stop"
+    finally:
+        panel.close()
