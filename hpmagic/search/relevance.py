@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.space import Space
 from .importance import _encode
-from .regret import _matern
+from .regret import _matern, one_blas_thread
 
 MAX_FIT = 200
 FLAT = 1e3  # a length scale this long: the objective is flat along the dimension
@@ -89,7 +89,8 @@ def length_scales(
     out = {d.label: FLAT for d in space.dims}
     if len(y) < 3 or np.ptp(y) <= 0 or not X.shape[1]:
         return out
-    scales = _fit(X, (y - y.mean()) / y.std(), [g for g in groups if g])
+    with one_blas_thread():
+        scales = _fit(X, (y - y.mean()) / y.std(), [g for g in groups if g])
     for dim, cols in zip(space.dims, groups):
         if cols:
             out[dim.label] = min(out[dim.label], float(scales[cols].min()))
