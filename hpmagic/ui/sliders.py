@@ -721,7 +721,7 @@ class SpaceControls:
             self._marks_at = now
             self._show_edges()
         if force or not self.study.running or now - self._advice_at >= ADVICE_INTERVAL:
-            self._advice_at = now  # importance and the regret bound cost 0.05-0.3 s
+            self._advice_at = now  # importance and the two GPs cost 0.05-0.35 s of CPU
             self.advisor.refresh()
         for key, control in self.controls.items():
             numeric = isinstance(control, NumericControl)
