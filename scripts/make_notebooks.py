@@ -425,6 +425,70 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "from sklearn.model_selection import cross_val_score\nfrom sklearn.svm import SVC\n\nmodel = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))\n1 - cross_val_score(model, X, y, cv=3).mean()",
         ),
     ],
+    "advisor.ipynb": [
+        (
+            "md",
+            "# The advisor: what to change in the search space\n\n"
+            "Beside the edge warnings, the study reads its trials for three more kinds of advice, each "
+            "with its action as data and a button under the sliders: *log-scale* (a linear range whose "
+            "good trials crowd its bottom tenth), *freeze* (a dimension that does not matter) and "
+            "*done* (more trials are unlikely to beat the best by more than the objective's noise).",
+        ),
+        ("code", "%load_ext hpmagic"),
+        ("code", "from sklearn.datasets import load_diabetes\n\nX, y = load_diabetes(return_X_y=True)"),
+        (
+            "md",
+            "`alpha` is searched on a linear scale over five decades (nine trials in ten land above 10), "
+            "and the solver does not change a ridge regression's result.",
+        ),
+        (
+            "code",
+            "%%tune -n 45 --seed 0 -o study\n"
+            "from sklearn.linear_model import Ridge\n"
+            "from sklearn.model_selection import cross_val_score\n\n"
+            "model = Ridge(\n"
+            "    alpha=tune.uniform(0.001, 100),\n"
+            '    solver=tune.choice(["svd", "cholesky", "lsqr"]),\n'
+            ")\n"
+            "-cross_val_score(model, X, y, cv=5).mean()",
+        ),
+        (
+            "md",
+            "`study.advice()` gives each piece as a record; the text summary and `%tune_status` list "
+            "them too. The dashboard's buttons do what `refine` and `run` do here.",
+        ),
+        (
+            "code",
+            "for a in study.advice():\n    print(a.kind, a.label, '|', a.message, '|', a.refine, a.then)",
+        ),
+        ("code", "%tune_status"),
+        (
+            "code",
+            "for a in study.advice():\n"
+            "    if a.kind in ('log-scale', 'freeze'):\n"
+            "        study.refine(**a.refine)\n"
+            "study.space",
+        ),
+        ("code", "study.run(20).wait()\nprint(study.best_value)\nprint(study.code(ranges=True))"),
+        (
+            "md",
+            "The frozen solver is written as its option by `code(ranges=True)`, alpha on its log scale; "
+            "`refine(solver=['svd', 'cholesky', 'lsqr'])` sets it free again. `--stop-when-done` ends a "
+            "run once a regret bound (a Gaussian process fitted to the best trials) falls below the "
+            "objective's noise: here a score on freshly shuffled folds, whose noise soon swamps what "
+            "is left to gain.",
+        ),
+        (
+            "code",
+            "%%tune -n 80 --seed 1 --stop-when-done -o noisy\n"
+            "import random\n"
+            "from sklearn.linear_model import Ridge\n"
+            "from sklearn.model_selection import KFold, cross_val_score\n\n"
+            "folds = KFold(5, shuffle=True, random_state=random.randrange(10**6))\n"
+            "-cross_val_score(Ridge(alpha=tune.loguniform(0.001, 100)), X, y, cv=folds).mean()",
+        ),
+        ("code", "noisy.wait()\nprint(noisy.message)\nprint(len(noisy.trials), 'trials')"),
+    ],
 }
 
 

@@ -76,6 +76,7 @@ class Options:
     #: earlier work that seeds the search: a study name, PATH:NAME, an export file, an Optuna
     #: storage URL[:NAME], a DataFrame's name in the namespace, or (from Python) the DataFrame or study
     warm_start: Any = field(default=None, compare=False)
+    stop_when_done: bool = False  # end the run when more trials are unlikely to gain more than noise
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -123,6 +124,10 @@ class Options:
             )
         if not isinstance(self.start_at_defaults, bool):
             raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
+        if not isinstance(self.stop_when_done, bool):
+            raise OptionsError(f"stop_when_done must be True or False, got {self.stop_when_done!r}")
+        if self.stop_when_done and self.objectives:
+            raise OptionsError("--stop-when-done needs one objective; it cannot be used with --objectives")
         return self
 
     def _check_objectives(self) -> None:

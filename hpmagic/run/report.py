@@ -171,6 +171,16 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
     return head + shorten(format_params(trial.params), PARAM_CHARS)
 
 
+def advice_lines(study: Any) -> list[str]:
+    """``advice: log-scale C: …`` per piece of the study's advice (edges are said apart, as
+    warnings); none when the advice cannot be worked out (the summary must still show)."""
+    try:
+        found = study.advice()
+    except Exception:  # noqa: BLE001 - advice is a hint: never the reason a summary fails
+        return []
+    return [f"advice: {shorten(a.line(), NOTE_CHARS)}" for a in found if a.kind != "widen"]
+
+
 def text_summary(study: Any, recent: int = 8) -> str:
     """Several lines of plain text: where the run is, the best config, the last trials."""
     trials = study.trials
@@ -192,6 +202,7 @@ def text_summary(study: Any, recent: int = 8) -> str:
     if getattr(study, "objectives", ()) and best is not None:
         lines.append("  " + front_heading(study) + ":")
         lines.extend("    " + line for line in front_lines(study))
+    lines.extend("  " + line for line in advice_lines(study))
     if trials:
         lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
         lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
