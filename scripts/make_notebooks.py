@@ -411,8 +411,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            "earlier = first.to_dataframe()\n"
-            "earlier[[\"params_C\", \"params_gamma\", \"value\"]].head(3)",
+            'earlier = first.to_dataframe()\nearlier[["params_C", "params_gamma", "value"]].head(3)',
         ),
         (
             "code",
