@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .numeric import real
+
 DEFAULT_MAX_EVALS = 50
 DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
 ALGOS = ("tpe", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
@@ -53,6 +55,7 @@ class Options:
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
+        self._plain_numbers()
         if self.max_evals is not None and self.max_evals < 1:
             raise OptionsError(f"-n/--max-evals must be at least 1, got {self.max_evals}")
         if self.algo not in ALGOS:
@@ -90,6 +93,18 @@ class Options:
         if not isinstance(self.start_at_defaults, bool):
             raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
         return self
+
+    def _plain_numbers(self) -> None:
+        """numpy, pandas and ``numbers`` values as Python's (the store keeps the options as JSON)."""
+        for name in ("max_evals", "seed", "early_stop", "parallel", "timeout"):
+            value = getattr(self, name)
+            if value is None or isinstance(value, bool):
+                continue
+            number = real(value)
+            if number is None or (name != "timeout" and not isinstance(number, int)):
+                kind = "a number" if name == "timeout" else "an integer"
+                raise OptionsError(f"{name} must be {kind}, got {type(value).__name__} {value!r:.40}")
+            setattr(self, name, float(number) if name == "timeout" else number)
 
     def _check_objectives(self) -> None:
         from .objectives import parse_objectives, spec_of

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .numeric import finite, real
 from .space import Dimension, Space, SpaceError, _equal, _same, multiple_in_range
 
 
@@ -57,16 +58,18 @@ def _raw_value(dim: Dimension, value: Any, where: str) -> Any:
     label, given = dim.label, value
     if dim.is_choice:
         candidates = dim.values if dim.values is not None else dim.options
+        # the option of the same type first: 1, 1.0 and True are three options
         for index in dim.allowed:
-            if _same(candidates[index], value) or _equal(dim.options[index], value):
+            if _same(candidates[index], value) or _same(dim.options[index], value):
+                return index
+        for index in dim.allowed:
+            if _equal(dim.options[index], value):
                 return index
         shown = [dim.options[i] for i in dim.allowed]
         raise SpaceError(f"{where}: {label}={value!r} is not one of the options {shown}")
-    item = getattr(value, "item", None)
-    if callable(item) and getattr(value, "shape", None) == ():
-        value = item()  # a numpy scalar
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SpaceError(f"{where}: {label} must be a finite number, got {value!r}")
+    value = real(value)  # numpy, pandas, Fraction: as the Python number they stand for
+    if value is None or not finite(value):
+        raise SpaceError(f"{where}: {label} must be a finite number, got {given!r:.60}")
     if dim.is_int:
         if not float(value).is_integer():
             raise SpaceError(f"{where}: {label} must be a whole number, got {value!r}")
@@ -74,7 +77,7 @@ def _raw_value(dim: Dimension, value: Any, where: str) -> Any:
     elif dim.kind != "quniform":
         value = float(value)
     if not dim.contains(value):
-        raise SpaceError(f"{where}: {label}={given!r} is outside the range {dim.describe()}")
+        raise SpaceError(f"{where}: {label}={given!r:.60} is outside the range {dim.describe()}")
     if dim.kind == "quniform" and dim.q and dim.low is not None and dim.high is not None:
         snapped = multiple_in_range(value, dim.low, dim.high, dim.q)
         if not math.isclose(snapped, value, rel_tol=1e-9, abs_tol=1e-12):

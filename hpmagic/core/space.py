@@ -19,9 +19,12 @@ import ast
 import bisect
 import copy
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from .numeric import finite, real
+from .numeric import plain as _plain
 from .program import Program, ProgramError, Site
 
 LOG_KINDS = ("loguniform", "logint", "lognormal")
@@ -92,7 +95,7 @@ class Dimension:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return False
         if self.kind in ("normal", "lognormal"):
-            return math.isfinite(value) and (self.kind == "normal" or value > 0)
+            return finite(value) and (self.kind == "normal" or value > 0)
         assert self.low is not None and self.high is not None
         return self.low - 1e-12 * abs(self.low) <= value <= self.high + 1e-12 * abs(self.high)
 
@@ -103,25 +106,15 @@ class Dimension:
 
 
 def _number(value: Any, what: str, site: Site) -> float:
-    try:
-        import numpy as np
-
-        if isinstance(value, np.generic):
-            value = value.item()
-    except ImportError:  # pragma: no cover - numpy comes with hyperopt
-        pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    number = real(value)  # numpy, pandas, Fraction: as the Python number they stand for
+    if number is None:
         raise SpaceError(
             f"tune.{site.kind}: {what} must be a number, got {type(value).__name__} {value!r}",
             site.line,
         )
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        finite = False
-    if not finite:
-        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r:.40}", site.line)
-    return value
+    if not finite(number):  # an int too large for a float too
+        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {number!r:.40}", site.line)
+    return number
 
 
 def check_bounds(
@@ -147,6 +140,33 @@ def check_bounds(
             raise SpaceError(f"{where}: q must be > 0, got {q!r}", line)
         if q > high - low and low != high:
             raise SpaceError(f"{where}: q {q!r} is wider than the range {low!r}..{high!r}", line)
+        if not finite(max(abs(low), abs(high)) / q):
+            raise SpaceError(f"{where}: q {q!r} is too small for the range {low!r}..{high!r}", line)
+    if kind not in LOG_KINDS and not finite(float(high) - float(low)):
+        raise SpaceError(
+            f"{where}: the range {low!r}..{high!r} is wider than a float can hold "
+            f"(its width overflows); give a range at most {sys.float_info.max:.3g} wide",
+            line,
+        )
+
+
+#: a normal kind's values stay within mu ± SPREAD·sigma as drawn (the searches' CDF ends at 1e-9)
+SPREAD = 8.0
+
+
+def check_spread(kind: str, mu: float, sigma: float, line: int | None, where: str) -> None:
+    """Raise a :class:`SpaceError` when a normal kind's likely values overflow a float."""
+    low, high = mu - SPREAD * sigma, mu + SPREAD * sigma
+    if kind == "normal" and finite(low) and finite(high):
+        return
+    # exp() overflows above ~709.78 and reaches 0 below ~-745: lognormal values must be > 0 and finite
+    if kind == "lognormal" and -740 < low and high < 709:
+        return
+    limit = "within ±1.1e308" if kind == "normal" else "between -740 and 709 (exp() overflows beyond)"
+    raise SpaceError(
+        f"{where}: mu ± {SPREAD:g}·sigma ({low:.4g}..{high:.4g}) must stay {limit}; give a smaller sigma",
+        line,
+    )
 
 
 class Space:
@@ -354,21 +374,15 @@ class Space:
 
     def signature(self) -> list[tuple[Any, ...]]:
         """What must match for stored trials to be reused as they are."""
-        return [(d.key, d.kind, d.parent, d.describe() if not d.is_choice else d.options) for d in self.dims]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python numbers, so bounds from arrays are accepted."""
-    if hasattr(value, "item") and type(value).__module__ == "numpy":
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return value
-    return value
+        # options with their types: [1, 1.0] == [1.0, 1] in Python, but they are other options
+        return [
+            (d.key, d.kind, d.parent, d.describe() if not d.is_choice else [(type(o), o) for o in d.options])
+            for d in self.dims
+        ]
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return real(value) is not None and finite(value)
 
 
 def _refine_dim(dim: Dimension, value: Any) -> None:
@@ -406,6 +420,7 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
     if dim.kind in ("normal", "lognormal"):
         if len(value) != 2 or value[1] <= 0:
             raise SpaceError(f"{where}: give (mu, sigma) with sigma > 0, got {tuple(value)!r}")
+        check_spread(dim.kind, float(value[0]), float(value[1]), None, where)
         dim.mu, dim.sigma = float(value[0]), float(value[1])
         dim.default = dim.mu if dim.kind == "normal" else math.exp(dim.mu)
         return
@@ -485,8 +500,11 @@ def _round_sig(x: float, down: bool, digits: int = 3) -> float:
     if x == 0:
         return 0.0
     scale = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1)
+    if not sys.float_info.min <= scale < math.inf:  # denormals (and the largest floats) as they are
+        return x
     y = (math.floor if down else math.ceil)(x / scale - (1e-9 if not down else -1e-9)) * scale
-    return float(f"{y:.{digits + 2}g}")
+    y = float(f"{y:.{digits + 2}g}")
+    return y if math.isfinite(y) else x
 
 
 def _midpoint(dim: Dimension) -> Any:
@@ -602,6 +620,7 @@ def _fill_range(dim: Dimension, site: Site, namespace: dict[str, Any]) -> None:
         dim.mu, dim.sigma = float(values["mu"]), float(values["sigma"])
         if dim.sigma <= 0:
             raise SpaceError(f"tune.{site.kind}: sigma must be > 0, got {values['sigma']!r}", site.line)
+        check_spread(site.kind, dim.mu, dim.sigma, site.line, f"tune.{site.kind}")
         dim.default = dim.mu if site.kind == "normal" else math.exp(dim.mu)
         return
     low, high, q = values["low"], values["high"], values.get("q")
@@ -631,6 +650,11 @@ def _numeric_default(dim: Dimension, site: Site, namespace: dict[str, Any]) -> A
 
 
 def _equal(a: Any, b: Any) -> bool:
+    """Equal, where an option of the same type is missing (``1.0`` for ``1``); a bool only
+    equals a bool (``True == 1`` in Python, but they are two options)."""
+    a, b = _plain(a), _plain(b)
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
     try:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
@@ -643,14 +667,6 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b) or a is b
     except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
         return a is b
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python number it holds; anything else as it is."""
-    item = getattr(value, "item", None)
-    if getattr(value, "shape", None) == () and callable(item):
-        return item()
-    return value
 
 
 def _record(value: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.numeric import integer
 from ..core.trials import COMPLETE, Trial
 from .execution import apply_values
 from .report import static_html, summary_line, text_summary
@@ -44,7 +45,8 @@ class Results:
             return list(self._ledger.front())
 
     def trial(self, number: int) -> Trial:
-        """The ended trial numbered ``number``."""
+        """The ended trial numbered ``number`` (any integer type: numpy's, pandas', ``numbers.Integral``)."""
+        number = integer(number, "trial(n)")
         for t in self.trials:
             if t.number == number:
                 return t
@@ -59,9 +61,7 @@ class Results:
             return best
         if isinstance(trial, Trial):
             return trial
-        if isinstance(trial, bool) or not isinstance(trial, int):
-            raise TypeError(f"trial= takes a trial or its number, got {trial!r}")
-        return self.trial(trial)
+        return self.trial(integer(trial, "trial=", "a trial or its number"))
 
     def importance(self) -> dict[str, float]:
         """label → share of the objective's variation it explains (sums to 1); see hpmagic.search.importance."""
