@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.numeric import integer
-from ..core.trials import COMPLETE, Trial
+from ..core.trials import Trial, no_best
 from .execution import apply_values
 from .report import static_html, summary_line, text_summary
 from .searching import values_of
@@ -57,7 +57,7 @@ class Results:
         if trial is None:
             best = self.best_trial
             if best is None:
-                raise ValueError(f"study '{self.name}' has no complete trial yet: nothing to {what}")
+                raise ValueError(f"study '{self.name}' has {no_best(self.trials)}: nothing to {what}")
             return best
         if isinstance(trial, Trial):
             return trial
@@ -67,7 +67,7 @@ class Results:
         """label → share of the objective's variation it explains (sums to 1); see hpmagic.search.importance."""
         from ..search.importance import importance
 
-        done = [t for t in self.trials if t.state == COMPLETE and t.value is not None]
+        done = [t for t in self.trials if t.counts]  # as the edge rule and zoom rank them
         return importance(self.search_space, [t.raw for t in done], [t.value for t in done], seed=0)
 
     def to_dataframe(self) -> Any:

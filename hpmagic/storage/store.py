@@ -694,6 +694,14 @@ def open_store(path: str) -> Store:
     return Store(path)
 
 
+def open_reader(path: str) -> Store | None:
+    """The store at ``path`` for reading only: ``None`` for an empty file, which a reader
+    must leave as it found it (opening would make it a store)."""
+    if os.path.getsize(os.path.expanduser(path)) == 0:
+        return None
+    return Store(path)
+
+
 @dataclass
 class Continued:
     """What the store holds for a study about to run: the store to keep writing to (``None``
@@ -730,8 +738,8 @@ def continued(path: str, name: str, space: Any) -> Continued:
             left_out = len(trials) - len(found.history)
             if left_out or old_space is None or old_space.signature() != space.signature():
                 found.notes.append(
-                    f"the cell's space changed since study '{name}' last ran: {len(found.history)} of "
-                    f"{len(trials)} earlier trials fit it and are reused"
+                    f"continues study '{name}' from {len(trials)} earlier trials; the cell's space changed "
+                    f"since it last ran: {len(found.history)} of them fit it and are reused"
                     + (f" ({left_out} left out, still in the store)" if left_out else "")
                 )
             elif trials:
@@ -767,7 +775,9 @@ def load_stored(path: str, name: str) -> tuple[StoredStudy, list[Any]]:
     path = os.path.expanduser(path)
     if not os.path.exists(path):
         raise StoreError(f"no store at {path}")
-    store = open_store(path)
+    store = open_reader(path)
+    if store is None:
+        raise StoreError(f"no study named {name!r} in {path}: the file is empty")
     try:
         stored = store.study(name)
         if stored is None:
@@ -810,9 +820,11 @@ def stored_lines(paths: Iterable[str], skip: set[str] = frozenset()) -> list[str
         if not os.path.exists(path):
             continue
         try:
-            store = open_store(path)
+            store = open_reader(path)
         except StoreError as exc:
             lines.append(f"store {path}: {exc}")
+            continue
+        if store is None:
             continue
         try:
             for stored in store.studies():
@@ -857,6 +869,7 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: i
     from ..core.options import Options
     from ..core.program import parse
     from ..core.space import Space
+    from ..core.trials import no_best
     from .export import best_of
 
     stored, trials = find_stored(name, stores)
@@ -883,5 +896,5 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: i
     else:
         best = best_of(kept, stored.direction or "minimize")
     if best is None:
-        raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
+        raise CodegenError(f"study '{name}' has {no_best(kept)}: there is no best value to write")
     return code_with_values(program, space, best.raw)
