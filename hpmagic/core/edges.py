@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .space import INT_KINDS, Dimension, Space
+from .space import INT_KINDS, Dimension, Space, on_step
 
 ZONE = 0.05  # share of the range's width (on its axis) that counts as "at the bound"
 MIN_TRIALS = 5  # complete trials with the dimension active before anything is said
@@ -125,6 +125,6 @@ def widened_bound(dim: Dimension, side: str) -> Any:
     if not math.isfinite(new):
         return None
     if dim.kind == "quniform":
-        new = round(new, 12)
+        new = on_step(new, dim.q)
         return int(new) if dim.as_int else new
     return int(new) if integer else new

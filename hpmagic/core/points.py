@@ -80,7 +80,7 @@ def _raw_value(dim: Dimension, value: Any, where: str) -> Any:
         raise SpaceError(f"{where}: {label}={given!r:.60} is outside the range {dim.describe()}")
     if dim.kind == "quniform" and dim.q and dim.low is not None and dim.high is not None:
         snapped = multiple_in_range(value, dim.low, dim.high, dim.q)
-        if not math.isclose(snapped, value, rel_tol=1e-9, abs_tol=1e-12):
+        if not math.isclose(snapped, value, rel_tol=1e-9, abs_tol=dim.q * 1e-9):  # q may be 1e-301
             raise SpaceError(
                 f"{where}: {label}={given!r} is not a multiple of q={dim.q!r} in {dim.describe()}"
             )

@@ -255,18 +255,18 @@ class Space:
             if dim.is_choice:
                 return hp.choice(k, [dict(_o=i, **build((k, i))) for i in dim.allowed])
             if dim.kind == "uniform":
-                return hp.uniform(k, lo, hi)
+                return hp.uniform(k, *_apart(lo, hi))
             if dim.kind == "loguniform":
-                return hp.loguniform(k, math.log(lo), math.log(hi))
+                return hp.loguniform(k, *_apart(math.log(lo), math.log(hi)))
             if dim.kind == "quniform":
                 if lo == hi:
                     return hp.choice(k, [lo])
-                return hp.quniform(k, lo - dim.q / 2, hi + dim.q / 2, dim.q)
+                return hp.quniform(k, *_apart(lo - dim.q / 2, hi + dim.q / 2), dim.q)
             if dim.kind == "int":
                 # a fair share for both ends: round a uniform over [low-0.5, high+0.5)
-                return hp.quniform(k, lo - 0.4999, hi + 0.4999, 1)
+                return hp.quniform(k, *_apart(lo - 0.4999, hi + 0.4999), 1)
             if dim.kind == "logint":
-                return hp.qloguniform(k, math.log(lo - 0.4999), math.log(hi + 0.4999), 1)
+                return hp.qloguniform(k, *_apart(math.log(lo - 0.4999), math.log(hi + 0.4999)), 1)
             if dim.kind == "normal":
                 return hp.normal(k, dim.mu, dim.sigma)
             if dim.kind == "lognormal":
@@ -381,6 +381,13 @@ class Space:
         ]
 
 
+def _apart(low: float, high: float) -> tuple[float, float]:
+    """Bounds hyperopt takes: ``high`` a float above ``low`` where the two met in floats (the logs
+    of 3.42835119127856e+299 and the next float up are one float); values are clipped back."""
+    low, high = float(low), float(high)
+    return low, high if high > low else math.nextafter(low, math.inf)
+
+
 def _is_number(value: Any) -> bool:
     return real(value) is not None and finite(value)
 
@@ -484,7 +491,7 @@ def zoom(space: Space, points: list[dict[str, Any]], pad: float = 0.1) -> dict[s
             if dim.as_int:
                 low, high = int(round(low)), int(round(high))
             else:
-                low, high = round(low, 12), round(high, 12)
+                low, high = on_step(low, dim.q), on_step(high, dim.q)
         else:
             low = max(_round_sig(low, down=True), float(dim.low))
             high = min(_round_sig(high, down=False), float(dim.high))
@@ -526,12 +533,21 @@ def multiple_in_range(x: float, low: float, high: float, q: float) -> float:
     """The multiple of ``q`` nearest to ``x`` that lies in [low, high] (quniform's values)."""
     if low == high:
         return low
-    x = round(round(min(max(x, low), high) / q) * q, 12)
-    if x > high:
-        x = round(x - q, 12)
-    if x < low:
-        x = round(x + q, 12)
+    x = on_step(round(min(max(x, low), high) / q) * q, q)
+    for bound, back in ((high, -q), (low, q)):
+        if (x > high) if back < 0 else (x < low):
+            # a bound off the steps by float noise (0.1 * 3) is the step it stands for
+            x = bound if math.isclose(x, bound, rel_tol=1e-9, abs_tol=q * 1e-9) else on_step(x + back, q)
     return x
+
+
+def on_step(x: float, q: float) -> float:
+    """``x``, a multiple of ``q``, without float noise: 0.7, not 0.7000000000000001.
+
+    Rounded to 12 digits below q's own (a fixed 12 decimals turned every multiple of a q
+    of 1e-301 into 0.0, outside its range).
+    """
+    return round(x, 12 - math.floor(math.log10(q)))
 
 
 def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:
@@ -662,11 +678,19 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    """The same option: equal and of one type (1, 1.0 and True are three; 0.0 and -0.0 two)."""
     a, b = _plain(a), _plain(b)  # an option of a numpy array is its number, as params show it
+    return same_option(a, b)
+
+
+def same_option(a: Any, b: Any) -> bool:
+    """Whether a value is this option: equal, of one type, and a float of the same sign."""
     try:
-        return bool(a == b) and type(a) is type(b) or a is b
+        if not (type(a) is type(b) and bool(a == b)):
+            return a is b
     except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
         return a is b
+    return not isinstance(a, float) or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def _record(value: Any) -> Any:

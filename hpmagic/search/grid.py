@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.space import Dimension, Space
+from ..core.space import Dimension, Space, on_step
 from .base import Exhausted
 
 CONTINUOUS_POINTS = 5
@@ -50,7 +50,7 @@ def iter_values(dim: Dimension) -> Iterator[Any]:
         first, last = _multiples(dim)
         if first > last:
             return iter([lo])
-        steps = (round(i * dim.q, 12) for i in range(first, last + 1))
+        steps = (on_step(i * dim.q, dim.q) for i in range(first, last + 1))
         return (int(round(x)) for x in steps) if dim.as_int else steps
     return iter(_few_values(dim))
 

@@ -661,8 +661,10 @@ def _option_index(dim: Any, stored: dict[str, Any]) -> int | None:
     if stored.get(LOST):
         return None
     record = stored[OPTION]
+    from ..core.space import same_option
+
     for i, option in enumerate(dim.options):
-        if option == record and type(option) is type(record):
+        if same_option(option, record):
             return i
     return None
 
