@@ -9,20 +9,21 @@ not a failed trial later; labels left out take the cell's own value (its default
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .numeric import finite, real
 from .space import Dimension, Space, SpaceError, _equal, _same, multiple_in_range
 
 
-def point_of(space: Space, params: dict[str, Any], where: str = "enqueue") -> dict[str, Any]:
+def point_of(space: Space, params: Mapping[str, Any], where: str = "enqueue") -> dict[str, Any]:
     """Raw params for ``params`` (label or key → value); labels left out take the defaults.
 
     Raises :class:`SpaceError` naming the label for an unknown label, a value outside
     its range, an option that is not one of the choice's, or a label that the chosen
     options leave unused.
     """
-    if not isinstance(params, dict):
+    if not isinstance(params, Mapping):
         raise SpaceError(f"{where}: params must be a dict of label → value, got {type(params).__name__}")
     for name in params:
         if not isinstance(name, str) or not space.find(name):

@@ -213,6 +213,7 @@ class Store:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         try:
             self._retry(self._setup)
+            self._inode = os.stat(self.path).st_ino
         except sqlite3.DatabaseError as exc:
             self._db.close()
             if "not a database" in str(exc) or "malformed" in str(exc):
@@ -304,6 +305,13 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def still_there(self) -> bool:
+        """Whether the file this store opened is still at its path (not deleted or replaced)."""
+        try:
+            return os.stat(self.path).st_ino == self._inode
+        except OSError:
+            return False
 
     # -- writing -----------------------------------------------------------------
     def save_study(
@@ -558,7 +566,23 @@ class StoreObserver:
     def trial_ended(self, study: Any, trial: Any) -> None:
         direction = study.direction if trial.state == "complete" else None
         space = study.search_space
+        if self.saving and not self.store.still_there():
+            return self._write_again(study)
         self._guard(study, lambda: self.store.add_trial(study.name, trial, direction, space))
+
+    def _write_again(self, study: Any) -> None:
+        """The file was deleted while the study ran (its writes went to a file no one sees):
+        make it again with the study and every trial, and say so."""
+        trials = study.trials
+        with self._lock:
+            self.store.close()
+            self.store = Store(self.store.path)
+        self.save(study)
+        self._guard(study, lambda: self.store.add_trials(study.name, trials, study.search_space))
+        study.note(
+            f"the store {self.store.path} was deleted while the study ran: "
+            f"written again with its {len(trials)} trials"
+        )
 
     def space_changed(self, study: Any) -> None:
         self.save(study)

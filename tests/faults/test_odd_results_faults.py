@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pytest
 
-from hpmagic import Options, create_study
+from hpmagic import Options, SpaceError, create_study
 from hpmagic.core.options import OptionsError
 from hpmagic.search.importance import importance
 
@@ -150,3 +150,36 @@ def test_listing_an_empty_file_leaves_it_empty(tmp_path):
     with pytest.raises(StoreError, match="no study named 'x'"):
         find_stored("x", [str(empty)])
     assert os.path.getsize(empty) == 0
+
+
+# -- an adversarial read of the newer code ---------------------------------------------------------
+
+
+def test_a_store_file_deleted_during_a_study_is_written_again_with_every_trial(tmp_path):
+    path = tmp_path / "gone.db"
+    study = finish(create_study("x = tune.uniform(0, 1)\nx\n", {}, options(tmp_path, store=str(path))).run(4))
+    for leftover in tmp_path.glob("gone.db*"):
+        leftover.unlink()
+    finish(study.run(3))
+    assert path.exists(), "the trials went to a deleted file"
+    assert len(assert_all_kept(study)) == 7
+    assert any("deleted" in n and "7" in n for n in study.notes), study.notes
+
+
+@pytest.mark.parametrize(("fraction", "pad"), [(0.5, -1), (0.5, float("nan")), (float("nan"), 0.1), (2, 0.1)])
+def test_zoom_to_best_with_a_pad_or_fraction_out_of_range_is_one_clear_error(fraction, pad):
+    study = finish(create_study("x = tune.uniform(0, 1)\nx\n", {}, Options(algo="rand", seed=0)).run(8))
+    with pytest.raises(ValueError) as err:
+        study.suggest_refinement(fraction=fraction, pad=pad)
+    assert "\n" not in str(err.value) and ("pad" in str(err.value) or "fraction" in str(err.value))
+
+
+def test_enqueue_takes_any_mapping_of_labels():
+    import types
+
+    study = create_study("x = tune.uniform(0, 1)\nk = tune.choice(['a', 'b'])\nx\n", {}, Options(algo="rand"))
+    study.enqueue(types.MappingProxyType({"x": 0.5, "k": "b"}))
+    study.enqueue(study.queued[0])  # a queued point, as it shows
+    assert study.queued == [{"x": 0.5, "k": "b"}] * 2
+    with pytest.raises(SpaceError, match="dict of label"):
+        study.enqueue([("x", 0.5)])
