@@ -312,3 +312,26 @@ def test_tiny_and_huge_widths_zoom_widen_and_refine(cell):
     finish(study.run(3))
     assert all(t.state == "complete" for t in study.trials[-3:])
     assert all(math.isfinite(t.value) for t in study.trials)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "side"),
+    [
+        (-5e307, 5e307, "upper"),
+        (-5e307, 5e307, "lower"),
+        (1e307, 1.5e308, "upper"),
+        (-1.5e308, -1e307, "lower"),
+    ],
+)
+def test_widening_near_a_float_s_limits_proposes_a_range_refine_takes(low, high, side):
+    cell = f"x = tune.uniform({low!r}, {high!r})\n{'-x' if side == 'upper' else 'x'}\n"
+    study = ran(cell, n=40, algo="tpe")
+    edges = [e for e in study.at_bounds() if e.side == side]
+    assert edges, study.at_bounds()
+    widened = study.suggest_widening()
+    assert "x" in widened, edges[0].message()  # there is room up to the largest float
+    study.refine(**widened)
+    new_low, new_high = study.space["x"]
+    assert (new_high > high) if side == "upper" else (new_low < low)
+    finish(study.run(3))
+    assert all(t.state == "complete" for t in study.trials[-3:])
