@@ -98,9 +98,9 @@ class Options:
         """numpy, pandas and ``numbers`` values as Python's (the store keeps the options as JSON)."""
         for name in ("max_evals", "seed", "early_stop", "parallel", "timeout"):
             value = getattr(self, name)
-            if value is None or isinstance(value, bool):
+            if value is None:
                 continue
-            number = real(value)
+            number = real(value)  # a bool is no number here: -n True is a slip, not one trial
             if number is None or (name != "timeout" and not isinstance(number, int)):
                 kind = "a number" if name == "timeout" else "an integer"
                 raise OptionsError(f"{name} must be {kind}, got {type(value).__name__} {value!r:.40}")

@@ -394,6 +394,8 @@ def _is_number(value: Any) -> bool:
 
 def _refine_dim(dim: Dimension, value: Any) -> None:
     where = f"refine {dim.key}"
+    if callable(getattr(value, "tolist", None)) and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # a numpy array, a pandas Series or Index: its values as a list
     if dim.is_choice:
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
             raise SpaceError(

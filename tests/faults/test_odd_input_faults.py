@@ -14,6 +14,7 @@ import math
 import numbers
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hpmagic import Options, SpaceError, create_study
@@ -335,3 +336,20 @@ def test_widening_near_a_float_s_limits_proposes_a_range_refine_takes(low, high,
     assert (new_high > high) if side == "upper" else (new_low < low)
     finish(study.run(3))
     assert all(t.state == "complete" for t in study.trials[-3:])
+
+
+def test_refine_takes_ranges_and_options_as_numpy_arrays_and_pandas_values():
+    study = create_study(CHOICE, {}, Options(algo="rand", seed=0))
+    study.refine(x=np.percentile([0.1, 0.2, 0.6], [0, 100]), k=pd.Index(["sqrt", 1.0], dtype=object))
+    assert study.space == {"x": (0.1, 0.6), "k": ["sqrt", 1.0]}
+    study.refine(x=pd.Series([0.2, 0.5]), k=np.array(["sqrt"]))
+    assert study.space == {"x": (0.2, 0.5), "k": ["sqrt"]}
+    finish(study.run(3))
+    assert all(0.2 <= t.params["x"] <= 0.5 and t.params["k"] == "sqrt" for t in study.trials)
+
+
+@pytest.mark.parametrize("field", ["max_evals", "seed", "early_stop", "parallel", "timeout"])
+def test_an_option_given_as_a_bool_is_one_clear_error(field):
+    with pytest.raises(OptionsError) as err:
+        Options(**{field: True}).check()
+    assert field in str(err.value) and "\n" not in str(err.value)
