@@ -31,6 +31,7 @@ def point_of(space: Space, params: Mapping[str, Any], where: str = "enqueue") ->
             raise SpaceError(f"{where}: no dimension {name!r}; the space has {known}")
     raw: dict[str, Any] = {}
     used: set[str] = set()
+    implied = _implied_options(space, params)
 
     def walk(parent: tuple[str, int] | None) -> None:
         for dim in space.children(parent):
@@ -38,6 +39,8 @@ def point_of(space: Space, params: Mapping[str, Any], where: str = "enqueue") ->
             if name in params:
                 raw[dim.key] = _raw_value(dim, params[name], where)
                 used.add(name)
+            elif dim.key in implied:
+                raw[dim.key] = implied[dim.key]
             else:
                 raw[dim.key] = dim.default if dim.contains(dim.default) else _first(dim)
             if dim.is_choice:
@@ -48,6 +51,25 @@ def point_of(space: Space, params: Mapping[str, Any], where: str = "enqueue") ->
     if unused:
         raise SpaceError(f"{where}: {unused[0]!r} is not used with the options chosen in {params}")
     return raw
+
+
+def _implied_options(space: Space, params: Mapping[str, Any]) -> dict[str, int]:
+    """choice key → option index, for choices left out whose option holds a named dimension
+    (``{"C#2": 5.5}`` means the option where ``C#2`` lives); names shared by options imply none."""
+    implied: dict[str, int] = {}
+    for name in params:
+        dims = space.find(name)
+        if len(dims) != 1:
+            continue
+        parent = dims[0].parent
+        while parent is not None:
+            key, option = parent
+            choice = space.by_key[key]
+            if key in params or choice.label in params or option not in choice.allowed:
+                break
+            implied.setdefault(key, option)
+            parent = choice.parent
+    return implied
 
 
 def _first(dim: Dimension) -> Any:

@@ -353,3 +353,15 @@ def test_an_option_given_as_a_bool_is_one_clear_error(field):
     with pytest.raises(OptionsError) as err:
         Options(**{field: True}).check()
     assert field in str(err.value) and "\n" not in str(err.value)
+
+
+def test_enqueue_of_a_dimension_inside_an_option_chooses_that_option():
+    cell = "m = tune.choice([dict(C=tune.uniform(0, 1)), dict(C=tune.uniform(5, 6), k=tune.int(1, 3))])\nm['C']\n"
+    study = create_study(cell, {}, Options(algo="rand"))
+    study.enqueue({"C#2": 5.5}).enqueue({"k": 2})
+    assert study.queued[0] == {"m": "dict(C=tune.uniform(5, 6), k=tune.int(1, 3))", "C": 5.5, "k": 2}
+    assert study.queued[1]["k"] == 2 and study.queued[1]["m"].startswith("dict(C=tune.uniform(5, 6)")
+    with pytest.raises(SpaceError, match="not used with the options chosen"):
+        study.enqueue({"m": "dict(C=tune.uniform(0, 1))", "k": 2})
+    finish(study.run(2))
+    assert [t.params.get("k") for t in study.trials] == [2, 2]
