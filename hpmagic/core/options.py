@@ -70,6 +70,8 @@ class Options:
             raise OptionsError(f"--early-stop must be at least 1, got {self.early_stop}")
         if self.name is not None and not self.name.strip():
             raise OptionsError("--name must not be empty")
+        if self.name is not None and not self.name.isprintable():  # a listing shows one line per study
+            raise OptionsError(f"--name must be one line of printable text, got {self.name!r:.60}")
         if self.parallel < 1:
             raise OptionsError(f"--parallel must be at least 1, got {self.parallel}")
         limit = parallel_limit(self.dask is not None)

@@ -365,3 +365,11 @@ def test_enqueue_of_a_dimension_inside_an_option_chooses_that_option():
         study.enqueue({"m": "dict(C=tune.uniform(0, 1))", "k": 2})
     finish(study.run(2))
     assert [t.params.get("k") for t in study.trials] == [2, 2]
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "tab\there", "bell\x07"])
+def test_a_study_name_that_is_not_one_printable_line_is_refused(name):
+    with pytest.raises(OptionsError) as err:
+        Options(name=name).check()
+    assert "--name" in str(err.value) and "\n" not in str(err.value)
+    assert Options(name="naïve 🚀 'q' $x_$").check().name == "naïve 🚀 'q' $x_$"

@@ -8,6 +8,7 @@ warnings stay out of the cell, and reading an empty file leaves it empty.
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -183,3 +184,20 @@ def test_enqueue_takes_any_mapping_of_labels():
     assert study.queued == [{"x": 0.5, "k": "b"}] * 2
     with pytest.raises(SpaceError, match="dict of label"):
         study.enqueue([("x", 0.5)])
+
+
+def test_a_continued_study_says_so_and_from_how_many_trials_in_the_dashboard_and_summary(tmp_path):
+    from hpmagic.ui import dashboard
+
+    opts = options(tmp_path, name="again")
+    finish(create_study("x = tune.uniform(0, 1)\nx\n", {}, opts).run(4))
+    again = finish(create_study("x = tune.uniform(0, 1)\nx\n", {}, opts).run(2))
+    said = "continues study 'again': 4 earlier trials loaded from the store"
+    view = dashboard.Dashboard(again, listen=False)
+    view.refresh(final=True)
+    assert html.escape(said) in view.title.value and "+4 earlier" in view.status.value
+    view.close()
+    assert said in again._repr_mimebundle_()["text/plain"] and said in again.summary()
+    assert html.escape(said) in again._repr_mimebundle_()["text/html"]
+    changed = create_study("x = tune.uniform(0, 2)\nx\n", {}, opts)
+    assert any(n.startswith("continues study 'again' from 6 earlier trials") for n in changed.notes)
