@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,8 @@ def alike(a: Any, b: Any) -> bool:
     return type(a) is type(b) and (a == b or repr(a) == repr(b))
 
 
-@given(cell())
-def test_stored_resumed_and_written_back_give_the_same_values(generated):
+@given(cell(), st.sampled_from(ALGOS))
+def test_stored_resumed_and_written_back_give_the_same_values(generated, algo):
     source, specs = generated
     note(source)
     with tempfile.TemporaryDirectory() as folder:
@@ -107,6 +108,11 @@ def test_stored_resumed_and_written_back_give_the_same_values(generated):
             for spec in specs:
                 written, expected = namespace["params"][spec.label], runtime(spec, t.params)
                 assert alike(written, expected), (spec.label, written, expected)
+        # the search warm-started from the stored trials goes on with valid values
+        more = create_study(source, {}, replace(opts, algo=algo, max_evals=N + len(again.trials)))
+        finished(more)
+        check_trials(more, specs)
+        more.close()
         again.close()
         study.close()
 
