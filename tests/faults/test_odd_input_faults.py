@@ -373,3 +373,10 @@ def test_a_study_name_that_is_not_one_printable_line_is_refused(name):
         Options(name=name).check()
     assert "--name" in str(err.value) and "\n" not in str(err.value)
     assert Options(name="naïve 🚀 'q' $x_$").check().name == "naïve 🚀 'q' $x_$"
+
+
+@pytest.mark.parametrize("objective", ["10**400", "{'loss': -(10**400)}"])
+def test_an_objective_beyond_floats_fails_its_trial_in_one_clear_line(objective):
+    study = ran(f"x = tune.uniform(0, 1)\n{objective}\n", n=2)
+    for t in study.trials:
+        assert t.state == "failed" and "too large for a float" in t.error and "OverflowError" not in t.error
