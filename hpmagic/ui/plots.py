@@ -153,6 +153,17 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
                 label="pruned",
                 zorder=2,
             )
+        if data.infeasible_x.size:
+            ax.plot(
+                data.infeasible_x,
+                data.infeasible_y,
+                "x",
+                ms=3,
+                color=GREY,
+                alpha=0.6,
+                label="infeasible",
+                zorder=2,
+            )
         if data.best_x.size:
             ax.step(
                 data.best_x, data.best_y, where="post", color=ORANGE, linewidth=1.6, label="best", zorder=3

@@ -201,3 +201,14 @@ def test_a_continued_study_says_so_and_from_how_many_trials_in_the_dashboard_and
     assert html.escape(said) in again._repr_mimebundle_()["text/html"]
     changed = create_study("x = tune.uniform(0, 2)\nx\n", {}, opts)
     assert any(n.startswith("continues study 'again' from 6 earlier trials") for n in changed.notes)
+
+
+def test_the_convergence_plot_shows_infeasible_trials_apart_from_failed_ones():
+    from hpmagic.ui import plotdata, plots
+
+    data = plotdata.convergence(
+        [0, 1, 2, 3], [0.5, 0.1, float("nan"), 0.3], ["complete", plotdata.INFEASIBLE, "failed", "complete"]
+    )
+    assert list(data.failed_x) == [2] and list(data.infeasible_x) == [1] and list(data.infeasible_y) == [0.1]
+    assert list(data.best_y) == [0.5, 0.3]  # the infeasible 0.1 is never the best
+    assert plots.convergence_png(data)[:4] == b"\x89PNG"
