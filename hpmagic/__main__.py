@@ -26,7 +26,12 @@ def demo(args: argparse.Namespace) -> int:
     nb = nbformat.read(path, as_version=4)
     print(f"running {path} ...", flush=True)
     NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        # the kernel's startup warnings (plain TCP on this machine's loopback) are not the demo's news
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     ).execute()
     out = path.with_name(path.stem + ".out.ipynb") if args.save else None
     for cell in nb.cells:
@@ -70,15 +75,16 @@ def _store_path(args: argparse.Namespace) -> str | None:
 
 def list_studies(args: argparse.Namespace) -> int:
     """Print one line per stored study."""
-    from .storage.store import StoreError, describe, open_store
+    from .storage.store import StoreError, describe, open_reader
 
     path = _store_path(args)
     if path is None:
         return 2
     try:
-        store = open_store(path)
-        studies = store.studies()
-        store.close()
+        store = open_reader(path)
+        studies = store.studies() if store is not None else []  # an empty file stays empty
+        if store is not None:
+            store.close()
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

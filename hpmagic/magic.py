@@ -135,7 +135,9 @@ class TuneMagics(Magics):
         study = build_study(cell, self.shell.user_ns, options)
         replaced = STUDIES.pop(study.name, None)
         if replaced is not None and replaced is not study:
-            replaced.close()  # its worker processes are not needed any more
+            # its worker processes are not needed any more, and its store writer goes to the new object
+            count = self.shell.execution_count
+            replaced.close(successor=f"{options.out} or Out[{count}]" if options.out else f"Out[{count}]")
         STUDIES[study.name] = study
         if options.out:
             self.shell.user_ns[options.out] = study

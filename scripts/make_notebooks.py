@@ -271,9 +271,10 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
+            "before = len(study.trials)  # run again, the cell continues its stored study: more than 20\n"
             'study.refine(gamma=(1e-4, 1e-2), kernel=["rbf", "linear"])\n'
             "study.run(10).wait()\n"
-            "later = study.trials[20:]\n"
+            "later = study.trials[before:]\n"
             "print(len(study.trials), 'trials;', sum(study.is_inside(t) for t in study.trials), 'inside')\n"
             "assert all(study.is_inside(t) for t in later)\n"
             "study.space",

@@ -58,6 +58,7 @@ def test_the_demo_ends_with_a_command_that_opens_the_notebook(tmp_path):
         timeout=180,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+    assert "without encryption" not in out.stderr and "WARNING" not in out.stderr, out.stderr
     last = out.stdout.strip().splitlines()[-1]
     assert last == "open it in JupyterLab:  python -m jupyterlab tiny.ipynb", out.stdout
     # the command's program is there in this Python (JupyterLab is installed here)

@@ -21,6 +21,7 @@ from typing import Any
 
 from .program import Program, Site, tune_comments
 from .space import INT_KINDS, Dimension, Space
+from .trials import no_best
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -164,7 +165,9 @@ def best_code(study: Any) -> str:
     """``study.code()``."""
     best = study.best_trial
     if best is None:
-        raise CodegenError(f"study '{study.name}' has no complete trial yet: there is no best value to write")
+        raise CodegenError(
+            f"study '{study.name}' has {no_best(study.trials)}: there is no best value to write"
+        )
     return code_with_values(study.program, study.search_space, best.raw)
 
 

@@ -22,11 +22,13 @@ negative. Where nothing is left to widen the record says so (``new_bound`` is No
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
-from .space import INT_KINDS, Dimension, Space
+from .space import INT_KINDS, Dimension, Space, on_step
 
+MAX = sys.float_info.max  # the largest float: no range reaches past it
 ZONE = 0.05  # share of the range's width (on its axis) that counts as "at the bound"
 MIN_TRIALS = 5  # complete trials with the dimension active before anything is said
 TOP_SHARE = 0.1  # the top k: this share of the complete trials, at least 3
@@ -111,20 +113,19 @@ def widened_bound(dim: Dimension, side: str) -> Any:
         width = max(dim.q, math.ceil(width / dim.q - 1e-9) * dim.q)  # stays on the grid of q
     floor = 1 if integer and low >= 1 else 0  # a bound does not cross zero (counts stay ≥ 1)
     if side == "lower":
-        new = low - width
+        # as far as floats reach: the new range's width must be a float too (refine takes it)
+        new = max(low - width, -MAX, high - MAX)
         if low >= 0:
             new = max(new, floor)
         if new >= low:
             return None
     else:
-        new = high + width
+        new = min(high + width, MAX, low + MAX)
         if high <= 0:
             new = min(new, -floor if integer and high <= -1 else 0)
         if new <= high:
             return None
-    if not math.isfinite(new):
-        return None
     if dim.kind == "quniform":
-        new = round(new, 12)
+        new = on_step(new, dim.q)
         return int(new) if dim.as_int else new
     return int(new) if integer else new

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .numeric import real
+
 DEFAULT_MAX_EVALS = 50
 DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
 ALGOS = ("tpe", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
@@ -80,6 +82,7 @@ class Options:
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
+        self._plain_numbers()
         if self.max_evals is not None and self.max_evals < 1:
             raise OptionsError(f"-n/--max-evals must be at least 1, got {self.max_evals}")
         if self.algo not in ALGOS:
@@ -94,6 +97,8 @@ class Options:
             raise OptionsError(f"--early-stop must be at least 1, got {self.early_stop}")
         if self.name is not None and not self.name.strip():
             raise OptionsError("--name must not be empty")
+        if self.name is not None and not self.name.isprintable():  # a listing shows one line per study
+            raise OptionsError(f"--name must be one line of printable text, got {self.name!r:.60}")
         if self.parallel < 1:
             raise OptionsError(f"--parallel must be at least 1, got {self.parallel}")
         limit = parallel_limit(self.dask is not None)
@@ -129,6 +134,18 @@ class Options:
         if self.stop_when_done and self.objectives:
             raise OptionsError("--stop-when-done needs one objective; it cannot be used with --objectives")
         return self
+
+    def _plain_numbers(self) -> None:
+        """numpy, pandas and ``numbers`` values as Python's (the store keeps the options as JSON)."""
+        for name in ("max_evals", "seed", "early_stop", "parallel", "timeout"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            number = real(value)  # a bool is no number here: -n True is a slip, not one trial
+            if number is None or (name != "timeout" and not isinstance(number, int)):
+                kind = "a number" if name == "timeout" else "an integer"
+                raise OptionsError(f"{name} must be {kind}, got {type(value).__name__} {value!r:.40}")
+            setattr(self, name, float(number) if name == "timeout" else number)
 
     def _check_objectives(self) -> None:
         from .objectives import parse_objectives, spec_of

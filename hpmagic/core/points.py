@@ -9,13 +9,15 @@ not a failed trial later; labels left out take the cell's own value (its default
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
+from .numeric import finite, real
 from .space import Dimension, Space, SpaceError, _equal, _same, multiple_in_range
 
 
 def point_of(
-    space: Space, params: dict[str, Any], where: str = "enqueue", fill: bool = True
+    space: Space, params: Mapping[str, Any], where: str = "enqueue", fill: bool = True
 ) -> dict[str, Any]:
     """Raw params for ``params`` (label or key → value); labels left out take the defaults
     (without ``fill``, a label left out that the point needs is a :class:`SpaceError`).
@@ -24,7 +26,7 @@ def point_of(
     its range, an option that is not one of the choice's, or a label that the chosen
     options leave unused.
     """
-    if not isinstance(params, dict):
+    if not isinstance(params, Mapping):
         raise SpaceError(f"{where}: params must be a dict of label → value, got {type(params).__name__}")
     for name in params:
         if not isinstance(name, str) or not space.find(name):
@@ -32,6 +34,7 @@ def point_of(
             raise SpaceError(f"{where}: no dimension {name!r}; the space has {known}")
     raw: dict[str, Any] = {}
     used: set[str] = set()
+    implied = _implied_options(space, params)
 
     def walk(parent: tuple[str, int] | None) -> None:
         for dim in space.children(parent):
@@ -39,6 +42,8 @@ def point_of(
             if name in params:
                 raw[dim.key] = _raw_value(dim, params[name], where)
                 used.add(name)
+            elif dim.key in implied:
+                raw[dim.key] = implied[dim.key]
             elif fill:
                 raw[dim.key] = dim.default if dim.contains(dim.default) else _first(dim)
             else:
@@ -53,6 +58,25 @@ def point_of(
     return raw
 
 
+def _implied_options(space: Space, params: Mapping[str, Any]) -> dict[str, int]:
+    """choice key → option index, for choices left out whose option holds a named dimension
+    (``{"C#2": 5.5}`` means the option where ``C#2`` lives); names shared by options imply none."""
+    implied: dict[str, int] = {}
+    for name in params:
+        dims = space.find(name)
+        if len(dims) != 1:
+            continue
+        parent = dims[0].parent
+        while parent is not None:
+            key, option = parent
+            choice = space.by_key[key]
+            if key in params or choice.label in params or option not in choice.allowed:
+                break
+            implied.setdefault(key, option)
+            parent = choice.parent
+    return implied
+
+
 def _first(dim: Dimension) -> Any:
     return dim.allowed[0] if dim.is_choice else dim.default
 
@@ -62,16 +86,18 @@ def _raw_value(dim: Dimension, value: Any, where: str) -> Any:
     label, given = dim.label, value
     if dim.is_choice:
         candidates = dim.values if dim.values is not None else dim.options
+        # the option of the same type first: 1, 1.0 and True are three options
         for index in dim.allowed:
-            if _same(candidates[index], value) or _equal(dim.options[index], value):
+            if _same(candidates[index], value) or _same(dim.options[index], value):
+                return index
+        for index in dim.allowed:
+            if _equal(dim.options[index], value):
                 return index
         shown = [dim.options[i] for i in dim.allowed]
         raise SpaceError(f"{where}: {label}={value!r} is not one of the options {shown}")
-    item = getattr(value, "item", None)
-    if callable(item) and getattr(value, "shape", None) == ():
-        value = item()  # a numpy scalar
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SpaceError(f"{where}: {label} must be a finite number, got {value!r}")
+    value = real(value)  # numpy, pandas, Fraction: as the Python number they stand for
+    if value is None or not finite(value):
+        raise SpaceError(f"{where}: {label} must be a finite number, got {given!r:.60}")
     if dim.is_int:
         if not float(value).is_integer():
             raise SpaceError(f"{where}: {label} must be a whole number, got {value!r}")
@@ -79,10 +105,10 @@ def _raw_value(dim: Dimension, value: Any, where: str) -> Any:
     elif dim.kind != "quniform":
         value = float(value)
     if not dim.contains(value):
-        raise SpaceError(f"{where}: {label}={given!r} is outside the range {dim.describe()}")
+        raise SpaceError(f"{where}: {label}={given!r:.60} is outside the range {dim.describe()}")
     if dim.kind == "quniform" and dim.q and dim.low is not None and dim.high is not None:
         snapped = multiple_in_range(value, dim.low, dim.high, dim.q)
-        if not math.isclose(snapped, value, rel_tol=1e-9, abs_tol=1e-12):
+        if not math.isclose(snapped, value, rel_tol=1e-9, abs_tol=dim.q * 1e-9):  # q may be 1e-301
             raise SpaceError(
                 f"{where}: {label}={given!r} is not a multiple of q={dim.q!r} in {dim.describe()}"
             )

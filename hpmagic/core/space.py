@@ -19,9 +19,12 @@ import ast
 import bisect
 import copy
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from .numeric import finite, real
+from .numeric import plain as _plain
 from .program import Program, ProgramError, Site
 
 LOG_KINDS = ("loguniform", "logint", "lognormal")
@@ -94,7 +97,7 @@ class Dimension:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return False
         if self.kind in ("normal", "lognormal"):
-            return math.isfinite(value) and (self.kind == "normal" or value > 0)
+            return finite(value) and (self.kind == "normal" or value > 0)
         assert self.low is not None and self.high is not None
         return self.low - 1e-12 * abs(self.low) <= value <= self.high + 1e-12 * abs(self.high)
 
@@ -105,25 +108,15 @@ class Dimension:
 
 
 def _number(value: Any, what: str, site: Site) -> float:
-    try:
-        import numpy as np
-
-        if isinstance(value, np.generic):
-            value = value.item()
-    except ImportError:  # pragma: no cover - numpy comes with hyperopt
-        pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    number = real(value)  # numpy, pandas, Fraction: as the Python number they stand for
+    if number is None:
         raise SpaceError(
             f"tune.{site.kind}: {what} must be a number, got {type(value).__name__} {value!r}",
             site.line,
         )
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        finite = False
-    if not finite:
-        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {value!r:.40}", site.line)
-    return value
+    if not finite(number):  # an int too large for a float too
+        raise SpaceError(f"tune.{site.kind}: {what} must be finite, got {number!r:.40}", site.line)
+    return number
 
 
 def check_bounds(
@@ -149,6 +142,33 @@ def check_bounds(
             raise SpaceError(f"{where}: q must be > 0, got {q!r}", line)
         if q > high - low and low != high:
             raise SpaceError(f"{where}: q {q!r} is wider than the range {low!r}..{high!r}", line)
+        if not finite(max(abs(low), abs(high)) / q):
+            raise SpaceError(f"{where}: q {q!r} is too small for the range {low!r}..{high!r}", line)
+    if kind not in LOG_KINDS and not finite(float(high) - float(low)):
+        raise SpaceError(
+            f"{where}: the range {low!r}..{high!r} is wider than a float can hold "
+            f"(its width overflows); give a range at most {sys.float_info.max:.3g} wide",
+            line,
+        )
+
+
+#: a normal kind's values stay within mu ± SPREAD·sigma as drawn (the searches' CDF ends at 1e-9)
+SPREAD = 8.0
+
+
+def check_spread(kind: str, mu: float, sigma: float, line: int | None, where: str) -> None:
+    """Raise a :class:`SpaceError` when a normal kind's likely values overflow a float."""
+    low, high = mu - SPREAD * sigma, mu + SPREAD * sigma
+    if kind == "normal" and finite(low) and finite(high):
+        return
+    # exp() overflows above ~709.78 and reaches 0 below ~-745: lognormal values must be > 0 and finite
+    if kind == "lognormal" and -740 < low and high < 709:
+        return
+    limit = "within ±1.1e308" if kind == "normal" else "between -740 and 709 (exp() overflows beyond)"
+    raise SpaceError(
+        f"{where}: mu ± {SPREAD:g}·sigma ({low:.4g}..{high:.4g}) must stay {limit}; give a smaller sigma",
+        line,
+    )
 
 
 class Space:
@@ -239,18 +259,18 @@ class Space:
             if dim.kind in ("uniform", "loguniform") and lo == hi:
                 return hp.choice(k, [lo])  # frozen by refine: one value
             if dim.kind == "uniform":
-                return hp.uniform(k, lo, hi)
+                return hp.uniform(k, *_apart(lo, hi))
             if dim.kind == "loguniform":
-                return hp.loguniform(k, math.log(lo), math.log(hi))
+                return hp.loguniform(k, *_apart(math.log(lo), math.log(hi)))
             if dim.kind == "quniform":
                 if lo == hi:
                     return hp.choice(k, [lo])
-                return hp.quniform(k, lo - dim.q / 2, hi + dim.q / 2, dim.q)
+                return hp.quniform(k, *_apart(lo - dim.q / 2, hi + dim.q / 2), dim.q)
             if dim.kind == "int":
                 # a fair share for both ends: round a uniform over [low-0.5, high+0.5)
-                return hp.quniform(k, lo - 0.4999, hi + 0.4999, 1)
+                return hp.quniform(k, *_apart(lo - 0.4999, hi + 0.4999), 1)
             if dim.kind == "logint":
-                return hp.qloguniform(k, math.log(lo - 0.4999), math.log(hi + 0.4999), 1)
+                return hp.qloguniform(k, *_apart(math.log(lo - 0.4999), math.log(hi + 0.4999)), 1)
             if dim.kind == "normal":
                 return hp.normal(k, dim.mu, dim.sigma)
             if dim.kind == "lognormal":
@@ -364,21 +384,44 @@ class Space:
 
     def signature(self) -> list[tuple[Any, ...]]:
         """What must match for stored trials to be reused as they are."""
-        return [(d.key, d.kind, d.parent, d.describe() if not d.is_choice else d.options) for d in self.dims]
+        # options with their types: [1, 1.0] == [1.0, 1] in Python, but they are other options
+        return [
+            (d.key, d.kind, d.parent, d.describe() if not d.is_choice else [(type(o), o) for o in d.options])
+            for d in self.dims
+        ]
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python numbers, so bounds from arrays are accepted."""
-    if hasattr(value, "item") and type(value).__module__ == "numpy":
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return value
-    return value
+def _apart(low: float, high: float) -> tuple[float, float]:
+    """Bounds hyperopt takes: ``high`` a float above ``low`` where the two met in floats (the logs
+    of 3.42835119127856e+299 and the next float up are one float); values are clipped back."""
+    low, high = float(low), float(high)
+    return low, high if high > low else math.nextafter(low, math.inf)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return real(value) is not None and finite(value)
+
+
+def _refine_choice(dim: Dimension, value: Any, where: str) -> None:
+    """Keep the options ``value`` names: the one of the same type, else (none of it) equal ones."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise SpaceError(
+            f"{where}: give the options to keep as a list, e.g. {dim.options[:2]!r}; got {value!r}"
+        )
+    keep: list[int] = []
+    for v in value:
+        v = _plain(v)
+        matches = [i for i, o in enumerate(dim.options) if _same(o, v)] or [
+            i for i, o in enumerate(dim.options) if _equal(o, v)
+        ]
+        if not matches:
+            raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options!r}")
+        keep.extend(i for i in matches if i not in keep)
+    if not keep:
+        raise SpaceError(f"{where}: keep at least one of the options {dim.options!r}")
+    dim.allowed = sorted(keep)
+    if dim.default not in dim.allowed:
+        dim.default = dim.allowed[0]
 
 
 def _refine_choice(dim: Dimension, value: Any, where: str) -> None:
@@ -405,11 +448,12 @@ def _refine_choice(dim: Dimension, value: Any, where: str) -> None:
 
 def _refine_dim(dim: Dimension, value: Any) -> None:
     where = f"refine {dim.key}"
+    if callable(getattr(value, "tolist", None)) and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # a numpy array, a pandas Series or Index: its values as a list
     if dim.is_choice:
         return _refine_choice(dim, value, where)
     value = _switch_scale(dim, value, where)
-    one = dim.is_bounded and _is_number(_plain(value))
-    if one:
+    if dim.is_bounded and _is_number(_plain(value)):
         value = (value, value)  # a single value freezes the dimension there
     shape = "(mu, sigma)" if dim.kind in ("normal", "lognormal") else "(low, high)"
     if dim.kind == "quniform":
@@ -424,6 +468,7 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
     if dim.kind in ("normal", "lognormal"):
         if len(value) != 2 or value[1] <= 0:
             raise SpaceError(f"{where}: give (mu, sigma) with sigma > 0, got {tuple(value)!r}")
+        check_spread(dim.kind, float(value[0]), float(value[1]), None, where)
         dim.mu, dim.sigma = float(value[0]), float(value[1])
         dim.default = dim.mu if dim.kind == "normal" else math.exp(dim.mu)
         return
@@ -517,7 +562,7 @@ def zoom(space: Space, points: list[dict[str, Any]], pad: float = 0.1) -> dict[s
             if dim.as_int:
                 low, high = int(round(low)), int(round(high))
             else:
-                low, high = round(low, 12), round(high, 12)
+                low, high = on_step(low, dim.q), on_step(high, dim.q)
         else:
             low = max(_round_sig(low, down=True), float(dim.low))
             high = min(_round_sig(high, down=False), float(dim.high))
@@ -533,8 +578,11 @@ def _round_sig(x: float, down: bool, digits: int = 3) -> float:
     if x == 0:
         return 0.0
     scale = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1)
+    if not sys.float_info.min <= scale < math.inf:  # denormals (and the largest floats) as they are
+        return x
     y = (math.floor if down else math.ceil)(x / scale - (1e-9 if not down else -1e-9)) * scale
-    return float(f"{y:.{digits + 2}g}")
+    y = float(f"{y:.{digits + 2}g}")
+    return y if math.isfinite(y) else x
 
 
 def _midpoint(dim: Dimension) -> Any:
@@ -556,12 +604,21 @@ def multiple_in_range(x: float, low: float, high: float, q: float) -> float:
     """The multiple of ``q`` nearest to ``x`` that lies in [low, high] (quniform's values)."""
     if low == high:
         return low
-    x = round(round(min(max(x, low), high) / q) * q, 12)
-    if x > high:
-        x = round(x - q, 12)
-    if x < low:
-        x = round(x + q, 12)
+    x = on_step(round(min(max(x, low), high) / q) * q, q)
+    for bound, back in ((high, -q), (low, q)):
+        if (x > high) if back < 0 else (x < low):
+            # a bound off the steps by float noise (0.1 * 3) is the step it stands for
+            x = bound if math.isclose(x, bound, rel_tol=1e-9, abs_tol=q * 1e-9) else on_step(x + back, q)
     return x
+
+
+def on_step(x: float, q: float) -> float:
+    """``x``, a multiple of ``q``, without float noise: 0.7, not 0.7000000000000001.
+
+    Rounded to 12 digits below q's own (a fixed 12 decimals turned every multiple of a q
+    of 1e-301 into 0.0, outside its range).
+    """
+    return round(x, 12 - math.floor(math.log10(q)))
 
 
 def _dimension(site: Site, program: Program, namespace: dict[str, Any]) -> Dimension:
@@ -650,6 +707,7 @@ def _fill_range(dim: Dimension, site: Site, namespace: dict[str, Any]) -> None:
         dim.mu, dim.sigma = float(values["mu"]), float(values["sigma"])
         if dim.sigma <= 0:
             raise SpaceError(f"tune.{site.kind}: sigma must be > 0, got {values['sigma']!r}", site.line)
+        check_spread(site.kind, dim.mu, dim.sigma, site.line, f"tune.{site.kind}")
         dim.default = dim.mu if site.kind == "normal" else math.exp(dim.mu)
         return
     low, high, q = values["low"], values["high"], values.get("q")
@@ -679,6 +737,11 @@ def _numeric_default(dim: Dimension, site: Site, namespace: dict[str, Any]) -> A
 
 
 def _equal(a: Any, b: Any) -> bool:
+    """Equal, where an option of the same type is missing (``1.0`` for ``1``); a bool only
+    equals a bool (``True == 1`` in Python, but they are two options)."""
+    a, b = _plain(a), _plain(b)
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
     try:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
@@ -686,19 +749,19 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    """The same option: equal and of one type (1, 1.0 and True are three; 0.0 and -0.0 two)."""
     a, b = _plain(a), _plain(b)  # an option of a numpy array is its number, as params show it
+    return same_option(a, b)
+
+
+def same_option(a: Any, b: Any) -> bool:
+    """Whether a value is this option: equal, of one type, and a float of the same sign."""
     try:
-        return bool(a == b) and type(a) is type(b) or a is b
+        if not (type(a) is type(b) and bool(a == b)):
+            return a is b
     except Exception:  # noqa: BLE001 - arrays and odd types compare strangely
         return a is b
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python number it holds; anything else as it is."""
-    item = getattr(value, "item", None)
-    if getattr(value, "shape", None) == () and callable(item):
-        return item()
-    return value
+    return not isinstance(a, float) or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def _record(value: Any) -> Any:

@@ -145,6 +145,12 @@ class Trial:
         return self.extras.get("feasible", True) is not False
 
     @property
+    def counts(self) -> bool:
+        """Whether the trial counts where trials are ranked (best, front, edge warnings, zoom,
+        importance): complete, with a finite value, and feasible."""
+        return self.state == COMPLETE and self.finite_value is not None and self.feasible
+
+    @property
     def finite_value(self) -> float | None:
         """The value when it is a finite number (what comparisons may use)."""
         v = self.value
@@ -162,3 +168,11 @@ class Trial:
             **({"values": dict(self.values)} if self.values else {}),
             **{k: v for k, v in self.extras.items() if k not in ("number", "params", "value")},
         }
+
+
+def no_best(trials: Iterable[Trial]) -> str:
+    """Why there is no best trial: none is complete yet, or every complete one is infeasible."""
+    complete = [t for t in trials if t.state == COMPLETE and t.finite_value is not None]
+    if complete and not any(t.feasible for t in complete):
+        return f"no feasible trial yet: all {len(complete)} complete trials break a constraint"
+    return "no complete trial yet"

@@ -93,6 +93,12 @@ def same_objectives(name: str, options: Options, stored: str | None) -> Options:
     """
     if stored is None or stored == (options.objectives or ""):
         return options
+    if options.objectives is None and stored and options.direction is not None:
+        flag = "--maximize" if options.direction == "maximize" else "--minimize"
+        raise OptionsError(
+            f"study '{name}' was run with --objectives {stored!r}, each with its own direction: "
+            f"leave out {flag} to go on, or give another --name for a new study"
+        )
     if options.objectives is None and stored:
         return replace(options, objectives=stored)
     was = f"--objectives {stored!r}" if stored else "one objective"

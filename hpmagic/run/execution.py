@@ -198,7 +198,10 @@ def _number(result: Any, what: str) -> float:
     result = _scalar(result)
     if isinstance(result, bool) or not isinstance(result, numbers.Real):
         raise ObjectiveError(f"{what} must be a number, got {type(result).__name__}: {_short(repr(result))}")
-    value = float(result)
+    try:
+        value = float(result)
+    except OverflowError:  # an int with hundreds of digits
+        raise ObjectiveError(f"{what} is too large for a float ({_short(repr(result), 40)})") from None
     if not math.isfinite(value):
         kind = "NaN (not a number)" if math.isnan(value) else f"infinite ({value})"
         whose = "the objective" if what.startswith("the objective'") else what  # 'loss' or a number

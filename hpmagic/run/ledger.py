@@ -170,7 +170,7 @@ class Ledger:
         if self.objectives:  # a new trial may reorder all of them: kept per space and trial count
             if self._ranked_front[:2] != (space, len(self.trials)):
                 keys = self.rank_keys()
-                inside = [t for t in self.trials if t.number in keys and space.contains(t.raw)]
+                inside = [t for t in self.trials if t.counts and t.number in keys and space.contains(t.raw)]
                 ordered = [t.raw for t in sorted(inside, key=lambda t: keys[t.number])]
                 self._ranked_front = (space, len(self.trials), ordered)
             return self._ranked_front[2]
@@ -179,7 +179,7 @@ class Ledger:
             cached = self._ranked = (space, self.direction_name, 0, [])
         _, _, seen, rows = cached
         for i, t in enumerate(self.trials[seen:], start=seen):
-            loss = self.loss(t) if t.state == COMPLETE else None
+            loss = self.loss(t) if t.counts else None  # infeasible trials rank nowhere
             if loss is not None and space.contains(t.raw):
                 bisect.insort(rows, (loss, i, t.raw), key=lambda row: row[:2])
         self._ranked = (space, self.direction_name, len(self.trials), rows)
@@ -194,7 +194,7 @@ class Ledger:
 
     def zoomed(self, space: Space, fraction: float, pad: float) -> dict[str, Any]:
         """Ranges around the best ``fraction`` of complete trials (see ``Study.suggest_refinement``)."""
-        done = [t for t in self.trials if t.state == COMPLETE and t.feasible and self.loss(t) is not None]
+        done = [t for t in self.trials if t.counts]
         rank: Any = self.loss
         if self.objectives:  # the front and the ranks after it, not the first objective alone
             keys = self.rank_keys()

@@ -100,6 +100,7 @@ class RunLoop:
                     study._end("completed", str(exc))
                     return
                 study.n_started += 1
+                study._searching.pending[number] = raw
                 space = study._space  # the space the point came from (refine() may swap it)
             future = self.submit(executor, number, raw, space)
             if future is None:
@@ -119,6 +120,7 @@ class RunLoop:
             return executor.submit(TrialJob(number, values_of(space, raw)), report_hook(study, number))
         except ExecutorError as exc:
             with study._lock:
+                study._searching.pending.pop(number, None)
                 study._ledger.give_back(number)
                 study.n_started -= 1
             study._end("error", str(exc))

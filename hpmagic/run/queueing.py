@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from ..core.points import point_of
@@ -32,13 +33,14 @@ class Queueing:
     def _queue(self) -> deque[dict[str, Any]]:
         return self._searching.queue
 
-    def enqueue(self, params: dict[str, Any]) -> Any:
+    def enqueue(self, params: Mapping[str, Any]) -> Any:
         """Queue a configuration (label → value) to run before the search's own points.
 
         ``study.enqueue({"C": 1.0, "kernel": "rbf"})``: checked against the space now
         (an unknown label, a value out of range or an option not in the choice is a
         :class:`SpaceError` naming the label); labels left out take the cell's own
-        values. Queued points run first, in order, at the next ``run``; the search is
+        values, except a choice whose option holds a dimension given (``{"C#2": 5.5}``
+        picks the option where ``C#2`` lives). Queued points run first, in order, at the next ``run``; the search is
         told their results like any trial's. Returns the study, so calls chain.
         """
         with self._lock:

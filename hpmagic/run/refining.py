@@ -6,6 +6,7 @@ ask: the search is rebuilt from the trials that fit; earlier trials stay in the 
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -75,6 +76,8 @@ class Refinement:
         """
         if not 0 < fraction <= 1:
             raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+        if not 0 <= pad < math.inf:  # a negative pad cut the best trials' own span; NaN broke rounding
+            raise ValueError(f"pad must be a share of the span, 0 or more, got {pad!r}")
         with self._lock:
             return self._ledger.zoomed(self._space, fraction, pad)
 

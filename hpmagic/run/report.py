@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from ..core.text import shorten
-from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
+from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial, no_best
 
 ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
 OUTPUT_CHARS = 64 * 1024  # of a trial's printed output (and of its error) shown: the tail
@@ -195,18 +195,28 @@ def text_summary(study: Any, recent: int = 8) -> str:
     lines.append("  " + progress_line(study, counts))
     best = study.best_trial
     if best is None:
-        lines.append("  no complete trial yet")
+        lines.append("  " + no_best(trials))
     else:
         lines.append(f"  best value {_fmt(best.value)} (trial {best.number}):")
         lines.extend(f"    {k} = {format_value(v)}" for k, v in best.params.items())
     if getattr(study, "objectives", ()) and best is not None:
         lines.append("  " + front_heading(study) + ":")
         lines.extend("    " + line for line in front_lines(study))
+    lines.extend("  " + line for line in edge_lines(study))
     lines.extend("  " + line for line in advice_lines(study))
     if trials:
         lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
         lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
     return "\n".join(lines)
+
+
+def edge_lines(study: Any) -> list[str]:
+    """The edge warnings the widget shows under each slider, as text (terminals, %tune_status)."""
+    edges = study.at_bounds() if hasattr(study, "at_bounds") else []
+    lines = [f"{shorten(e.label, 60)}: {e.message()}" for e in edges]
+    if any(e.new_range is not None for e in edges):
+        lines.append("widen and go on: study.refine(**study.suggest_widening()).run(n)")
+    return lines
 
 
 def static_html(study: Any, convergence: bytes | None = None) -> str:
@@ -223,11 +233,12 @@ def static_html(study: Any, convergence: bytes | None = None) -> str:
         f"<div>best value <b>{e(_fmt(best.value))}</b> (trial {best.number})</div>"
         f"<table style='border-collapse:collapse;margin:2px 0 6px 0'>{rows}</table>"
         if best
-        else "<div>no complete trial yet</div>"
+        else f"<div>{e(no_best(study.trials))}</div>"
     )
     if getattr(study, "objectives", ()) and best is not None:
         items = "".join(f"<div><code>{e(line)}</code></div>" for line in front_lines(study))
         best_html += f"<div style='margin-top:4px'><b>{e(front_heading(study))}</b></div>{items}"
+    edges = "".join(f"<div style='color:#8a5a00'>{e(line)}</div>" for line in edge_lines(study))
     img = (
         f"<img alt='convergence' src='data:image/png;base64,{base64.b64encode(convergence).decode()}'/>"
         if convergence
@@ -239,7 +250,7 @@ def static_html(study: Any, convergence: bytes | None = None) -> str:
         f"{_notes_html(study)}"
         f"<div style='color:#555'>{e(progress_line(study, counts))}; "
         f"{counts[COMPLETE]} complete in all</div>"
-        f"{best_html}{img}</div>"
+        f"{best_html}{edges}{img}</div>"
     )
 
 
@@ -268,5 +279,6 @@ def summary_line(study: Any) -> str:
             f"warm start: {len(warm.trials)} trials of {warm.source}"
             + (f", {warm.verdict}" if warm.verdict else "")
         )
+    parts.extend(line for line in edge_lines(study) if not line.startswith("widen and go on"))
     parts.extend(study.notes)
     return "; ".join(parts)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.trials import COMPLETE, Trial
+from ..core.numeric import integer
+from ..core.trials import Trial, no_best
 from .execution import apply_values
 from .report import static_html, summary_line, text_summary
 from .searching import values_of
@@ -46,7 +47,8 @@ class Results:
             return list(self._ledger.front())
 
     def trial(self, number: int) -> Trial:
-        """The ended trial numbered ``number``."""
+        """The ended trial numbered ``number`` (any integer type: numpy's, pandas', ``numbers.Integral``)."""
+        number = integer(number, "trial(n)")
         for t in self.trials:
             if t.number == number:
                 return t
@@ -57,19 +59,17 @@ class Results:
         if trial is None:
             best = self.best_trial
             if best is None:
-                raise ValueError(f"study '{self.name}' has no complete trial yet: nothing to {what}")
+                raise ValueError(f"study '{self.name}' has {no_best(self.trials)}: nothing to {what}")
             return best
         if isinstance(trial, Trial):
             return trial
-        if isinstance(trial, bool) or not isinstance(trial, int):
-            raise TypeError(f"trial= takes a trial or its number, got {trial!r}")
-        return self.trial(trial)
+        return self.trial(integer(trial, "trial=", "a trial or its number"))
 
     def importance(self) -> dict[str, float]:
         """label → share of the objective's variation it explains (sums to 1); see hpmagic.search.importance."""
         from ..search.importance import importance
 
-        done = [t for t in self.trials if t.state == COMPLETE and t.value is not None]
+        done = [t for t in self.trials if t.counts]  # as the edge rule and zoom rank them
         return importance(self.search_space, [t.raw for t in done], [t.value for t in done], seed=0)
 
     def to_dataframe(self) -> Any:

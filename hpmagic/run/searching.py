@@ -46,6 +46,8 @@ class SearchSession:
         self._rescored_at = -1  # with several objectives: how many trials the keys were computed for
         #: raw points queued by hand (enqueue, --start-at-defaults): asked before the searcher
         self.queue: deque[dict[str, Any]] = deque()
+        #: trial number → raw point of the trials running now: a rebuilt grid holds them back
+        self.pending: dict[int, dict[str, Any]] = {}
         #: --warm-start: what seeded the search, and its trials (numbered below 0), told before the study's
         self.warm_start: Any = None
         self.warm: list[Trial] = []
@@ -143,6 +145,9 @@ class SearchSession:
                 losses = search_losses(trials, direction, self.settings.pruned)
             history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
             self.current = make_searcher(self.algo, space, self.rng, history, self.effective_settings())
+            hold = getattr(self.current, "hold", None)
+            for raw in self.pending.values() if hold is not None else ():
+                hold(raw)  # a point running in another slot is not handed out again
         return self.current
 
     def _calibrated(self, space: Space, trials: list[Trial], direction: Direction) -> list[Trial]:
@@ -169,6 +174,7 @@ class SearchSession:
 
     def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
         """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""
+        self.pending.pop(trial.number, None)
         if self.current is not None:
             if self.objectives:  # a provisional key; every key is renewed before the next ask
                 loss = None if trial.state != COMPLETE or not trial.values else math.inf

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core import context
+from ..core.numeric import seconds
 from ..core.objectives import parse_objectives
 from ..core.options import Options, OptionsError
 from ..core.program import Program
@@ -98,6 +99,7 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
             advice = "give -n to run that many of them, or narrow the space"
             grid.check_size(self._space, "--algo grid", advice, error=OptionsError)
         self.on_report: Callable[[int, float, int], None] | None = None
+        self.closed: str | None = None  # why run() is refused: the study was closed (see close)
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -177,6 +179,7 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
             n = self.options.max_evals or self._default_n()
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"run(n) needs a positive number of trials, got {n!r}")
+        self._refuse_if_closed()
         context.install_router()  # from the calling thread, before any trial prints
         with self._lock:
             if self._active:
@@ -198,9 +201,15 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
         self._stop.set()
         return self
 
-    def close(self) -> None:
-        """Stop; once the running trials are kept, end the executor's workers and tell observers."""
+    def close(self, successor: str | None = None) -> None:
+        """Stop; once the running trials are kept, end the executor's workers and tell observers.
+
+        A closed study refuses ``run`` (its store writer is gone): ``successor`` names what to use.
+        """
         self.stop()
+        self.closed = f"study '{self.name}' was closed" + (
+            f" when its cell ran again: use {successor}, which continues it" if successor else ""
+        )
         executor, self._executor = self._executor, None
 
         def close_after_run() -> None:
@@ -213,12 +222,16 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
             return close_after_run()
         threading.Thread(target=close_after_run, name=f"hpmagic:close:{self.name}", daemon=True).start()
 
+    def _refuse_if_closed(self) -> None:
+        if self.closed is not None:
+            raise RuntimeError(f"{self.closed}; this object saves no more trials")
+
     def wait(self, timeout: float | None = None) -> Study:
         """Block until the run ends (or ``timeout`` seconds pass); returns the study.
 
         It returns the study either way, so calls chain; :meth:`ended` tells whether the run ended.
         """
-        self._done.wait(timeout)
+        self._done.wait(seconds(timeout))
         return self
 
     def ended(self, timeout: float | None = None) -> bool:
@@ -226,7 +239,7 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
 
         True also for a study that is not running (never started, or already through).
         """
-        return self._done.wait(timeout)
+        return self._done.wait(seconds(timeout))
 
     # -- the run (driven by hpmagic.run.loop) ---------------------------------
     def _executor_started(self) -> Executor:

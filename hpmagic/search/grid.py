@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.space import Dimension, Space
+from ..core.space import Dimension, Space, on_step
 from .base import Exhausted
 
 CONTINUOUS_POINTS = 5
@@ -37,16 +37,46 @@ class GridExhausted(Exhausted):
 
 def values(dim: Dimension) -> list[Any]:
     """The grid values of one numeric dimension (raw, natural units), low to high."""
+    return list(iter_values(dim))
+
+
+def iter_values(dim: Dimension) -> Iterator[Any]:
+    """:func:`values` one at a time: an integer range of two billion costs nothing until walked."""
     kind, lo, hi = dim.kind, dim.low, dim.high
     if kind in ("int", "logint"):
-        return list(range(int(lo), int(hi) + 1))
+        return iter(range(int(lo), int(hi) + 1))
     if kind == "quniform":
         # multiples of q inside [low, high], as the search rounds them
-        first, last = math.ceil(lo / dim.q - 1e-9), math.floor(hi / dim.q + 1e-9)
-        out = [round(i * dim.q, 12) for i in range(first, last + 1)] or [lo]
-        return [int(round(x)) for x in out] if dim.as_int else out
+        first, last = _multiples(dim)
+        if first > last:
+            return iter([lo])
+        steps = (on_step(i * dim.q, dim.q) for i in range(first, last + 1))
+        return (int(round(x)) for x in steps) if dim.as_int else steps
     if kind in ("uniform", "loguniform") and lo == hi:
-        return [float(lo)]  # frozen by refine
+        return iter([float(lo)])  # frozen by refine
+    return iter(_few_values(dim))
+
+
+def count(dim: Dimension) -> int:
+    """How many grid values ``dim`` has, without listing them."""
+    if dim.kind in ("int", "logint"):
+        return int(dim.high) - int(dim.low) + 1
+    if dim.kind == "quniform":
+        first, last = _multiples(dim)
+        return max(1, last - first + 1)
+    if dim.kind in ("uniform", "loguniform"):
+        return 1 if dim.low == dim.high else CONTINUOUS_POINTS  # one value: frozen by refine
+    return len(NORMAL_STEPS)
+
+
+def _multiples(dim: Dimension) -> tuple[int, int]:
+    """The first and last multiple of q in a quniform's range, as multiples (indices)."""
+    return math.ceil(dim.low / dim.q - 1e-9), math.floor(dim.high / dim.q + 1e-9)
+
+
+def _few_values(dim: Dimension) -> list[float]:
+    """A continuous or normal dimension's five values."""
+    kind, lo, hi = dim.kind, dim.low, dim.high
     if kind == "uniform":
         out = list(np.linspace(lo, hi, CONTINUOUS_POINTS))
     elif kind == "loguniform":
@@ -69,7 +99,7 @@ def size(space: Space, parent: tuple[str, int] | None = None) -> int:
         if dim.is_choice:
             total *= sum(size(space, (dim.key, i)) for i in dim.allowed)
         else:
-            total *= len(values(dim))
+            total *= count(dim)
     return total
 
 
@@ -82,7 +112,7 @@ def points(space: Space) -> Iterator[dict[str, Any]]:
                 for sub in product(space.children((dim.key, i))):
                     yield {dim.key: i, **sub}
         else:
-            for v in values(dim):
+            for v in iter_values(dim):
                 yield {dim.key: v}
 
     def product(dims: list[Dimension]) -> Iterator[dict[str, Any]]:
@@ -137,6 +167,13 @@ class GridSearch:
                 self._tried.add(key)
                 return raw
         raise GridExhausted(f"all {self.size} grid points have been tried")
+
+    def hold(self, raw: dict[str, Any]) -> None:
+        """Mark a point still running as tried (a rebuilt grid must not hand it out again)."""
+        self._tried.add(point_key(raw))
+
+    def rescore(self, losses: dict[int, float]) -> None:
+        """With several objectives: a grid's order does not depend on any result."""
 
     def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
         """Mark the point tried, whatever its end (a grid never tries a point twice)."""

@@ -213,6 +213,7 @@ class Store:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         try:
             self._retry(self._setup)
+            self._inode = os.stat(self.path).st_ino
         except sqlite3.DatabaseError as exc:
             self._db.close()
             if "not a database" in str(exc) or "malformed" in str(exc):
@@ -304,6 +305,13 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def still_there(self) -> bool:
+        """Whether the file this store opened is still at its path (not deleted or replaced)."""
+        try:
+            return os.stat(self.path).st_ino == self._inode
+        except OSError:
+            return False
 
     # -- writing -----------------------------------------------------------------
     def save_study(
@@ -558,7 +566,23 @@ class StoreObserver:
     def trial_ended(self, study: Any, trial: Any) -> None:
         direction = study.direction if trial.state == "complete" else None
         space = study.search_space
+        if self.saving and not self.store.still_there():
+            return self._write_again(study)
         self._guard(study, lambda: self.store.add_trial(study.name, trial, direction, space))
+
+    def _write_again(self, study: Any) -> None:
+        """The file was deleted while the study ran (its writes went to a file no one sees):
+        make it again with the study and every trial, and say so."""
+        trials = study.trials
+        with self._lock:
+            self.store.close()
+            self.store = Store(self.store.path)
+        self.save(study)
+        self._guard(study, lambda: self.store.add_trials(study.name, trials, study.search_space))
+        study.note(
+            f"the store {self.store.path} was deleted while the study ran: "
+            f"written again with its {len(trials)} trials"
+        )
 
     def space_changed(self, study: Any) -> None:
         self.save(study)
@@ -661,8 +685,10 @@ def _option_index(dim: Any, stored: dict[str, Any]) -> int | None:
     if stored.get(LOST):
         return None
     record = stored[OPTION]
+    from ..core.space import same_option
+
     for i, option in enumerate(dim.options):
-        if option == record and type(option) is type(record):
+        if same_option(option, record):
             return i
     return None
 
@@ -691,6 +717,14 @@ def fitting(trials: list[Any], space: Any) -> tuple[list[Any], int]:
 
 def open_store(path: str) -> Store:
     """Open (or create) the store at ``path``; raises :class:`StoreError` with a clear message."""
+    return Store(path)
+
+
+def open_reader(path: str) -> Store | None:
+    """The store at ``path`` for reading only: ``None`` for an empty file, which a reader
+    must leave as it found it (opening would make it a store)."""
+    if os.path.getsize(os.path.expanduser(path)) == 0:
+        return None
     return Store(path)
 
 
@@ -730,8 +764,8 @@ def continued(path: str, name: str, space: Any) -> Continued:
             left_out = len(trials) - len(found.history)
             if left_out or old_space is None or old_space.signature() != space.signature():
                 found.notes.append(
-                    f"the cell's space changed since study '{name}' last ran: {len(found.history)} of "
-                    f"{len(trials)} earlier trials fit it and are reused"
+                    f"continues study '{name}' from {len(trials)} earlier trials; the cell's space changed "
+                    f"since it last ran: {len(found.history)} of them fit it and are reused"
                     + (f" ({left_out} left out, still in the store)" if left_out else "")
                 )
             elif trials:
@@ -767,7 +801,9 @@ def load_stored(path: str, name: str) -> tuple[StoredStudy, list[Any]]:
     path = os.path.expanduser(path)
     if not os.path.exists(path):
         raise StoreError(f"no store at {path}")
-    store = open_store(path)
+    store = open_reader(path)
+    if store is None:
+        raise StoreError(f"no study named {name!r} in {path}: the file is empty")
     try:
         stored = store.study(name)
         if stored is None:
@@ -810,9 +846,11 @@ def stored_lines(paths: Iterable[str], skip: set[str] = frozenset()) -> list[str
         if not os.path.exists(path):
             continue
         try:
-            store = open_store(path)
+            store = open_reader(path)
         except StoreError as exc:
             lines.append(f"store {path}: {exc}")
+            continue
+        if store is None:
             continue
         try:
             for stored in store.studies():
@@ -857,6 +895,7 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: i
     from ..core.options import Options
     from ..core.program import parse
     from ..core.space import Space
+    from ..core.trials import no_best
     from .export import best_of
 
     stored, trials = find_stored(name, stores)
@@ -883,5 +922,5 @@ def stored_code(name: str, stores: Iterable[str], ranges: bool = False, trial: i
     else:
         best = best_of(kept, stored.direction or "minimize")
     if best is None:
-        raise CodegenError(f"study '{name}' has no complete trial yet: there is no best value to write")
+        raise CodegenError(f"study '{name}' has {no_best(kept)}: there is no best value to write")
     return code_with_values(program, space, best.raw)

@@ -154,6 +154,9 @@ class Convergence:
     log: bool
     direction: str
     n: int  # trials in all, drawn or not
+    #: complete trials whose result broke a constraint: drawn apart, never the best
+    infeasible_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    infeasible_y: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def convergence(
@@ -169,7 +172,8 @@ def convergence(
     st = np.asarray(states, dtype=object)
     complete = (st == COMPLETE) & np.isfinite(val)
     pruned = (st == PRUNED) & np.isfinite(val)
-    failed = ~(complete | pruned)
+    infeasible = (st == INFEASIBLE) & np.isfinite(val)
+    failed = ~(complete | pruned | infeasible)
     cval = np.where(complete, val, np.nan)
     best = best_so_far(cval, direction)
     finite = np.isfinite(best)
@@ -184,6 +188,8 @@ def convergence(
     pi = pi[sample_indices(pi.size, max(1, max_points // 4))]
     fi = np.flatnonzero(failed)
     fi = fi[sample_indices(fi.size, max(1, max_points // 4))]
+    ii = np.flatnonzero(infeasible)
+    ii = ii[sample_indices(ii.size, max(1, max_points // 4))]
     return Convergence(
         x=num[keep],
         y=val[keep],
@@ -192,9 +198,11 @@ def convergence(
         failed_x=num[fi],
         pruned_x=num[pi],
         pruned_y=val[pi],
-        log=spans_decades(val[complete | pruned]),
+        log=spans_decades(val[complete | pruned | infeasible]),
         direction=direction,
         n=int(num.size),
+        infeasible_x=num[ii],
+        infeasible_y=val[ii],
     )
 
 

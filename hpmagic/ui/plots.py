@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import AutoLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import AutoLocator, FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from ..core.text import shorten
 from .plotdata import Convergence, Curves, DimensionData, FrontData, MapData, Parallel, Runs
@@ -86,18 +86,41 @@ def render(fig: Figure) -> bytes:
             axis.set_minor_locator(NullLocator())
             if axis.get_scale() == "log":
                 _few_decades(axis, *limits())
+            elif _beyond_ticks(*limits()):  # matplotlib's tick search overflows there
+                lo, hi = limits()
+                axis.set_major_locator(FixedLocator([lo, lo / 2 + hi / 2, hi]))
             elif isinstance(axis.get_major_locator(), AutoLocator):
                 # each tick is built anew for each drawing: five say as much on a small plot as nine
                 axis.get_major_locator().set_params(nbins=TICKS)
     from PIL import Image  # matplotlib's own dependency
 
     canvas = fig.canvas
-    canvas.draw()
+    with np.errstate(
+        all="ignore"
+    ):  # values near a float's limits overflow in scaling: not the cell's business
+        canvas.draw()
     # opaque RGB: a quarter less to compress and send than the RGBA savefig writes
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="png", compress_level=2)  # fast beats small here
     return buf.getvalue()
+
+
+def drawn(figure: Any, data: Any) -> bytes:
+    """The PNG of ``figure(data)``; where matplotlib cannot scale the values (a range near a
+    float's limits overflows its transforms) a picture that says so, never an error in the view."""
+    try:
+        with np.errstate(all="ignore"):
+            return render(figure(data))
+    except (ValueError, OverflowError, ArithmeticError, np.linalg.LinAlgError):
+        fig, ax = _axes(2.6, 1.2)
+        _empty(ax, "values too near a float's limits to draw")
+        return render(fig)
+
+
+def _beyond_ticks(lo: float, hi: float) -> bool:
+    """Whether an axis reaches so near a float's limits that its automatic ticks overflow."""
+    return not (math.isfinite(lo) and math.isfinite(hi)) or max(abs(lo), abs(hi)) > 1e300
 
 
 def _empty(ax: Any, text: str, keep_x: bool = False) -> None:
@@ -132,6 +155,17 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
                 label="pruned",
                 zorder=2,
                 gid="pruned",
+            )
+        if data.infeasible_x.size:
+            ax.plot(
+                data.infeasible_x,
+                data.infeasible_y,
+                "x",
+                ms=3,
+                color=GREY,
+                alpha=0.6,
+                label="infeasible",
+                zorder=2,
             )
         if data.best_x.size:
             ax.step(
@@ -253,19 +287,19 @@ def curves_figure(data: Curves, width: float = 5.2, height: float = 2.4) -> Figu
 
 
 def convergence_png(data: Convergence) -> bytes:
-    return render(convergence_figure(data))
+    return drawn(convergence_figure, data)
 
 
 def dimension_png(data: DimensionData) -> bytes:
-    return render(dimension_figure(data))
+    return drawn(dimension_figure, data)
 
 
 def importance_png(bars: list[tuple[str, float]]) -> bytes:
-    return render(importance_figure(bars))
+    return drawn(importance_figure, bars)
 
 
 def curves_png(data: Curves) -> bytes:
-    return render(curves_figure(data))
+    return drawn(curves_figure, data)
 
 
 # -- views: parallel coordinates, a two-dimension map, the runs of a continued study ---------
@@ -437,15 +471,15 @@ def runs_figure(data: Runs, width: float = 5.2, height: float = 2.7) -> Figure:
 
 
 def parallel_png(data: Parallel) -> bytes:
-    return render(parallel_figure(data))
+    return drawn(parallel_figure, data)
 
 
 def map_png(data: MapData) -> bytes:
-    return render(map_figure(data))
+    return drawn(map_figure, data)
 
 
 def runs_png(data: Runs) -> bytes:
-    return render(runs_figure(data))
+    return drawn(runs_figure, data)
 
 
 def front_figure(data: FrontData, width: float = 5.2, height: float = 3.0) -> Figure:
@@ -510,11 +544,14 @@ def front_figure(data: FrontData, width: float = 5.2, height: float = 3.0) -> Fi
 
 
 def front_png(data: FrontData) -> bytes:
-    return render(front_figure(data))
+    return drawn(front_figure, data)
 
 
 def _title_row_legend(ax: Any, ncol: int, handlelength: float) -> None:
-    """A legend in the title's row, right-aligned, clear of the points."""
+    """A legend in the title's row, right-aligned, clear of the points (none when nothing is labelled:
+    matplotlib would warn into the cell)."""
+    if not ax.get_legend_handles_labels()[0]:
+        return
     ax.legend(
         fontsize=FONT - 1,
         frameon=False,

@@ -40,7 +40,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..core.edges import Edge
-from ..core.space import Dimension, Space, SpaceError
+from ..core.space import Dimension, Space, SpaceError, on_step
 from ..core.text import shorten
 from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
@@ -179,7 +179,7 @@ class NumericControl(_Control):
         if dim.kind in ("int", "logint"):
             return int(round(x))
         if dim.kind == "quniform":
-            x = round(round(x / dim.q) * dim.q, 12) if dim.q else x
+            x = on_step(round(x / dim.q) * dim.q, dim.q) if dim.q else x
             return int(round(x)) if dim.as_int else x
         return (
             float(f"{x:.3g}") if self.log else round(x, max(0, 2 - math.floor(math.log10(self.slider.step))))
