@@ -453,7 +453,8 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
     if dim.is_choice:
         return _refine_choice(dim, value, where)
     value = _switch_scale(dim, value, where)
-    if dim.is_bounded and _is_number(_plain(value)):
+    one = dim.is_bounded and _is_number(_plain(value))
+    if one:
         value = (value, value)  # a single value freezes the dimension there
     shape = "(mu, sigma)" if dim.kind in ("normal", "lognormal") else "(low, high)"
     if dim.kind == "quniform":

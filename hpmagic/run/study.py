@@ -202,10 +202,8 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
         return self
 
     def close(self, successor: str | None = None) -> None:
-        """Stop; once the running trials are kept, end the executor's workers and tell observers.
-
-        A closed study refuses ``run`` (its store writer is gone): ``successor`` names what to use.
-        """
+        """Stop, then end the executor's workers and tell observers; a closed study refuses ``run``
+        (its store writer is gone): ``successor`` names what to use."""
         self.stop()
         self.closed = f"study '{self.name}' was closed" + (
             f" when its cell ran again: use {successor}, which continues it" if successor else ""
@@ -227,18 +225,12 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
             raise RuntimeError(f"{self.closed}; this object saves no more trials")
 
     def wait(self, timeout: float | None = None) -> Study:
-        """Block until the run ends (or ``timeout`` seconds pass); returns the study.
-
-        It returns the study either way, so calls chain; :meth:`ended` tells whether the run ended.
-        """
+        """Block until the run ends (or ``timeout`` seconds pass); returns the study, so calls chain."""
         self._done.wait(seconds(timeout))
         return self
 
     def ended(self, timeout: float | None = None) -> bool:
-        """Whether the run has ended, waiting up to ``timeout`` seconds for it (``None``: until it does).
-
-        True also for a study that is not running (never started, or already through).
-        """
+        """Whether the run has ended (also when it never started), waiting up to ``timeout`` seconds."""
         return self._done.wait(seconds(timeout))
 
     # -- the run (driven by hpmagic.run.loop) ---------------------------------

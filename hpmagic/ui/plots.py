@@ -139,34 +139,15 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
     if data.n == 0:
         _empty(ax, "no trials yet")
     else:
-        if data.x.size:
-            ax.plot(
-                data.x, data.y, "o", ms=3, color=BLUE, alpha=0.55, mew=0, label="trial", zorder=2, gid="trial"
-            )
-        if data.pruned_x.size:
-            ax.plot(
-                data.pruned_x,
-                data.pruned_y,
-                "v",
-                ms=3,
-                color=GREY,
-                alpha=0.6,
-                mew=0,
-                label="pruned",
-                zorder=2,
-                gid="pruned",
-            )
-        if data.infeasible_x.size:
-            ax.plot(
-                data.infeasible_x,
-                data.infeasible_y,
-                "x",
-                ms=3,
-                color=GREY,
-                alpha=0.6,
-                label="infeasible",
-                zorder=2,
-            )
+        marks = (  # (x, y, marker, colour, alpha, name): each kind of trial a series of its own
+            (data.x, data.y, "o", BLUE, 0.55, "trial"),
+            (data.pruned_x, data.pruned_y, "v", GREY, 0.6, "pruned"),
+            (data.infeasible_x, data.infeasible_y, "x", GREY, 0.6, "infeasible"),
+        )
+        for x, y, marker, colour, alpha, name in marks:
+            if x.size:
+                mew = {} if marker == "x" else {"mew": 0}
+                ax.plot(x, y, marker, ms=3, color=colour, alpha=alpha, label=name, zorder=2, gid=name, **mew)
         if data.best_x.size:
             ax.step(
                 data.best_x,
