@@ -56,7 +56,12 @@ def _data(dataset: str) -> tuple[Any, Any]:
 
 def cv_objective(dataset: str, model: Any) -> float:
     """1 − AUC (classification) or RMSE (diabetes), 3-fold CV after standard scaling."""
+    import warnings
+
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+
+    # SVC(probability=True) gives the AUC its probabilities; scikit-learn 1.9 warns at every fit
+    warnings.filterwarnings("ignore", message=".*probability.*deprecated", category=FutureWarning)
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -211,11 +216,11 @@ def report(
     for key in keys:
         for k in budgets:
             best = {n: np.array([min(v for v, _ in t[:k]) for t in traces[(key, n)]]) for n in names}
-            cells = [common.mean_sd(best[names[0]], 4)]
+            cells = [common.mean_sd(best[names[0]])]
             for n in names[1:]:
                 worse = mannwhitneyu(best[names[0]], best[n], alternative="greater").pvalue < 0.05
                 lost[n] += worse
-                cells.append(common.mean_sd(best[n], 4) + (" *" if worse else ""))
+                cells.append(common.mean_sd(best[n]) + (" *" if worse else ""))
             rows.append([f"{found[key].name} @{k}", *cells])
     common.print_table(
         ["cell @evaluations", *names], rows, "Best value found, mean ± sd over the seeds (lower is better):"

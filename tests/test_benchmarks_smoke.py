@@ -225,3 +225,23 @@ def test_multiobjective_quick_tables(capsys: pytest.CaptureFixture[str]) -> None
     assert "| ZDT1 (30-d) @12 | ref (1.1, 11) |" in out and "share of the box" in out
     assert "| hpmagic vs Optuna NSGAIISampler |" in out.replace(" | hpmagic vs hpmagic random", "")
     assert re.search(r"\| ZDT1 \(30-d\) @12 \| \d\.\d{4} · \d+\.\d\d · \d/2 \|", out)
+
+
+def test_tabular_tasks_are_lookups_with_their_optimum() -> None:
+    from benchmarks import tabular
+
+    task = tabular.load_task("hpolib", "naval_propulsion")
+    assert len(task.losses) == int(np.prod([len(v) for v in task.grid.values()]))
+    trace = tabular.run_hpmagic(task, 8, 0)
+    assert len(trace) == 8 and min(trace) >= task.optimum
+    assert trace == tabular.run_hpmagic(task, 8, 0), "a seeded searcher must repeat itself"
+
+
+def test_model_choice_counts_a_seed_stuck_on_one_option() -> None:
+    from benchmarks import model_choice
+
+    stuck = [(1.0, 0)] * 30 + [(0.5, 1)] * 30  # the last 30 all on option 1, the best by far
+    assert model_choice.collapsed(stuck) == (True, False)
+    close = [(0.51, 0)] + [(0.9, 0)] * 29 + [(0.5, 1)] * 30  # option 0's best within 5 %
+    assert model_choice.collapsed(close) == (True, True)
+    assert model_choice.collapsed([(1.0, 0), (1.0, 1)] * 30) == (False, False)
