@@ -80,9 +80,10 @@ class SearchSession:
     def effective_settings(self) -> SearchSettings:
         """The settings the searcher is built with: unless told, candidates recombine good trials
         with several objectives (they lie along a front; see hpmagic.search.joint_tpe)."""
-        if self.settings.joint.recombine is not None:
-            return self.settings
-        return replace(self.settings, joint=replace(self.settings.joint, recombine=bool(self.objectives)))
+        settings = replace(self.settings, several=bool(self.objectives))
+        if settings.joint.recombine is not None:
+            return settings
+        return replace(settings, joint=replace(settings.joint, recombine=bool(self.objectives)))
 
     def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
         """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""
