@@ -34,6 +34,8 @@ class AutoSettings:
 
     switch_at: int = 200
     max_dims: int = 16
+    #: while the GP leads, every ``tpe_every``-th ask after its start-up goes to the TPE (0: none)
+    tpe_every: int = 0
 
 
 def gp_fits(space: Space, settings: AutoSettings) -> bool:
@@ -68,6 +70,9 @@ class AutoSearch(SearcherBase):
 
     def _ask(self, number: int, seed: int) -> dict[str, Any]:
         use_gp = self.gp is not None and self.n_told < self.settings.switch_at
+        every = self.settings.tpe_every
+        if use_gp and every and len(self._by) >= self.gp.settings.n_startup:  # type: ignore[union-attr]
+            use_gp = (len(self._by) - self.gp.settings.n_startup) % every != every - 1  # type: ignore[union-attr]
         searcher = self.gp if use_gp else self.tpe
         self._by[number] = "gp" if use_gp else "tpe"
         return searcher._ask(number, seed)  # type: ignore[union-attr]

@@ -38,7 +38,7 @@ class GPSettings:
     n_startup: int = 5
     max_points: int = 200
     warp: str = "log"
-    warp_delta: float = 0.01
+    warp_delta: float = 0.3
     priors: Priors = field(default_factory=Priors)
     optimiser: OptimiserSettings = field(default_factory=OptimiserSettings)
 
