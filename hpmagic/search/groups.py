@@ -37,20 +37,37 @@ def is_active(parent: tuple[str, int] | None, raw: dict[str, Any]) -> bool:
     return parent is None or raw.get(parent[0]) == parent[1]
 
 
-def walk(space: Space, fill: Callable[[tuple[str, int] | None], dict[str, Any]]) -> dict[str, Any]:
+def walk(
+    space: Space,
+    fill: Callable[
+        [tuple[str, int] | None, Callable[[dict[str, Any]], dict[str, Any] | None]], dict[str, Any]
+    ],
+) -> dict[str, Any]:
     """A point of ``space``: ``fill`` gives each active group's values, top first.
 
-    ``fill(parent)`` is called only for groups that exist; the choices among the
-    values it returns decide which groups are filled next.
+    ``fill(parent, finish)`` is called only for groups that exist; the choices among
+    the values it returns decide which groups are filled next. ``finish(values)`` is
+    the whole point that those values of the group would complete, or ``None`` while
+    other groups are still to be filled (so a searcher can tell a point already tried
+    from one that is new only in the group it is filling last).
     """
     present = {d.parent for d in space.dims}
     raw: dict[str, Any] = {}
     pending: list[tuple[str, int] | None] = [None]
+
+    def below(values: dict[str, Any]) -> list[tuple[str, int]]:
+        return [(k, v) for k, v in values.items() if space.by_key[k].is_choice and (k, v) in present]
+
+    def finish(values: dict[str, Any]) -> dict[str, Any] | None:
+        if any(p in present for p in pending) or below(values):
+            return None
+        return {**raw, **values}
+
     while pending:
         parent = pending.pop(0)
         if parent not in present:
             continue
-        values = fill(parent)
+        values = fill(parent, finish)
         raw.update(values)
-        pending.extend((key, v) for key, v in values.items() if space.by_key[key].is_choice)
+        pending.extend(below(values))
     return raw

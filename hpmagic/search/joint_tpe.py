@@ -36,15 +36,17 @@ This module needs only numpy and scipy.special.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-from ..core.space import INT_KINDS, Dimension, Space, multiple_in_range
+from ..core.space import Space
 from .base import SearcherBase
+from .encoding import Axis
 from .groups import flat, groups, is_active, walk
 
 
@@ -77,58 +79,8 @@ def supports(space: Space) -> bool:
     return bool(space.dims) and all(d.parent is None for d in space.dims)
 
 
-#: how close to 0 or 1 a normal's CDF may come (its inverse is infinite there)
-_CDF_EDGE = 1e-9
-
-
-@dataclass
-class _Axis:
-    """One dimension's place on the unit cube (a number) or among its options (a choice)."""
-
-    dim: Dimension
-    lo: float = 0.0  # bounds of the range a number's rounding covers, log-scaled for log kinds
-    hi: float = 1.0
-
-    @classmethod
-    def of(cls, dim: Dimension) -> _Axis:
-        if dim.is_choice or not dim.is_bounded:
-            return cls(dim)
-        lo, hi = float(dim.low), float(dim.high)
-        half = 0.5 if dim.kind in INT_KINDS else (dim.q / 2 if dim.kind == "quniform" else 0.0)
-        lo, hi = lo - half, hi + half
-        if dim.is_log:
-            lo, hi = math.log(lo), math.log(hi)
-        return cls(dim, lo, hi)
-
-    def to_unit(self, value: Any) -> float:
-        """A number's place in [0, 1] (a choice: its option's position)."""
-        if self.dim.is_choice:
-            return float(self.dim.allowed.index(value))
-        if not self.dim.is_bounded:  # normal kinds: the prior's CDF
-            x = math.log(value) if self.dim.is_log else float(value)
-            return min(max(NormalDist(self.dim.mu or 0.0, self.dim.sigma or 1.0).cdf(x), 0.0), 1.0)
-        x = math.log(value) if self.dim.is_log else float(value)
-        return min(max((x - self.lo) / (self.hi - self.lo), 0.0), 1.0) if self.hi > self.lo else 0.5
-
-    def from_unit(self, u: float) -> Any:
-        dim = self.dim
-        if dim.is_choice:
-            return dim.allowed[int(u)]
-        if not dim.is_bounded:
-            u = min(max(float(u), _CDF_EDGE), 1 - _CDF_EDGE)
-            x = NormalDist(dim.mu or 0.0, dim.sigma or 1.0).inv_cdf(u)
-            return math.exp(x) if dim.is_log else x
-        x = self.lo + float(u) * (self.hi - self.lo)
-        if dim.is_log:
-            x = math.exp(x)
-        if dim.kind in INT_KINDS:
-            return int(min(max(round(x), dim.low), dim.high))
-        if dim.kind == "quniform":
-            if dim.low == dim.high:
-                return dim._num(dim.low)
-            y = multiple_in_range(x, dim.low, dim.high, dim.q)
-            return int(round(y)) if dim.as_int else y
-        return min(max(x, float(dim.low)), float(dim.high))
+#: the encoding's axis under its former name, for code that imported it from here
+_Axis = Axis
 
 
 class JointTPE:
@@ -154,12 +106,15 @@ class JointTPE:
         max_good: int = 25,
         anneal: float = 0.7,
         recombine: bool | None = False,
+        step_floor: float = 0.5,
     ) -> None:
         if not supports(space):
             raise ValueError("JointTPE needs a space of unconditional dimensions")
-        self.axes = [_Axis.of(d) for d in space.dims]
-        self.numeric = np.array([not a.dim.is_choice for a in self.axes])
-        self.n_options = np.array([len(a.dim.allowed) if a.dim.is_choice else 0 for a in self.axes])
+        self.axes = [Axis.of(d) for d in space.dims]
+        self.numeric = np.array([not a.categorical for a in self.axes])
+        self.n_options = np.array([len(a.dim.allowed) if a.categorical else 0 for a in self.axes])
+        # a kernel never narrower than half of what one value of a discrete axis owns
+        self.floor = np.array([step_floor * a.step for a in self.axes])
         self.n_startup = n_startup_jobs
         self.gamma = gamma
         self.n_candidates = n_EI_candidates
@@ -191,37 +146,71 @@ class JointTPE:
         """Give the trials new losses by number (several objectives re-rank them all); others keep theirs."""
         self._losses = [losses.get(n, old) for n, old in zip(self._numbers, self._losses)]
 
-    def ask(self, rng: np.random.Generator) -> dict[str, Any]:
-        """Raw params of the next point to try."""
+    def ask(self, rng: np.random.Generator, taken: Taken | None = None) -> dict[str, Any]:
+        """Raw params of the next point to try; never one ``taken`` says was tried while others are free."""
+        taken = taken or _nothing_taken
         n = len(self._losses)
         if n >= self.n_startup:
-            return self._decode(self._suggest(self._points[:n], np.asarray(self._losses), rng))
+            return self._suggest(self._points[:n], np.asarray(self._losses), rng, taken)
         if self._design is None:  # once: what an earlier run (warm start) told is counted
             self._design = list(self._latin_hypercube(self.n_startup - n, rng))
-        if self._design:
-            return self._decode(self._design.pop())
-        return self._decode(self._latin_hypercube(1, rng)[0])  # trials still running (parallel)
+        while self._design:
+            point = self._decode(self._design.pop())
+            if not taken(point):
+                return point
+        return self._untried(rng, taken)  # trials still running (parallel), or the design was tried
 
     def n_good(self, n: int) -> int:
         """How many of ``n`` trials count as good: ceil(gamma * sqrt(n)) as in hyperopt, capped."""
         return max(1, min(math.ceil(self.gamma * math.sqrt(n)), self.max_good, n - 1))
 
-    def _suggest(self, points: np.ndarray, losses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _suggest(
+        self, points: np.ndarray, losses: np.ndarray, rng: np.random.Generator, taken: Taken
+    ) -> dict[str, Any]:
+        """The free candidate with the highest l(x) / g(x); more draws while every one was tried."""
         n_ok = int(np.isfinite(losses).sum())
         if not n_ok:  # only failures so far: nothing is known to be good
-            return self._latin_hypercube(1, rng)[0]
+            return self._untried(rng, taken)
         order = np.argsort(losses, kind="stable")  # failures last, among the rest
         n_good = min(self.n_good(len(losses)), n_ok)
         good = _Mixture(self, points[order[:n_good]], len(losses))
         rest = _Mixture(self, points[order[n_good:]], len(losses))
-        candidates = good.sample(self.n_candidates, rng)
-        score = good.log_pdf(candidates) - rest.log_pdf(candidates)
-        return candidates[int(np.argmax(score))]
+        for _ in range(_ROUNDS):
+            candidates = good.sample(self.n_candidates, rng)
+            score = good.log_pdf(candidates) - rest.log_pdf(candidates)
+            for i in np.argsort(-score, kind="stable"):
+                point = self._decode(candidates[i])
+                if not taken(point):
+                    return point
+        return self._untried(rng, taken)
+
+    def _untried(self, rng: np.random.Generator, taken: Taken) -> dict[str, Any]:
+        """A point from the prior that was not tried: drawn, or picked from the few left untried.
+
+        Only when every point of a finite space was tried does a tried one come back.
+        """
+        for _ in range(_PRIOR_DRAWS):
+            point = self._decode(self._latin_hypercube(1, rng)[0])
+            if not taken(point):
+                return point
+        sizes = [len(a.dim.allowed) if a.dim.is_choice else a.size for a in self.axes]
+        if all(sizes) and math.prod(sizes) <= _ENUMERABLE:  # a small finite space: list what is left
+            grids = [
+                list(a.dim.allowed) if a.dim.is_choice else [a.from_unit((i + 0.5) / s) for i in range(s)]
+                for a, s in zip(self.axes, sizes)
+            ]
+            free = [p for p in _product(self.axes, grids) if not taken(p)]
+            if free:
+                return free[int(rng.integers(len(free)))]
+        return point  # every point was tried: repeat one
 
     def _latin_hypercube(self, k: int, rng: np.random.Generator) -> np.ndarray:
         out = np.empty((k, len(self.axes)))
-        for j in range(len(self.axes)):
-            if self.numeric[j]:
+        for j, axis in enumerate(self.axes):
+            few = axis.size if axis.order or (axis.step and axis.size < 2 * k) else 0
+            if few and axis.dim.kind != "logint":  # a few even values: strata of values, none twice
+                out[:, j] = (_value_strata(few, k, rng) + rng.random(k)) / few
+            elif self.numeric[j]:
                 out[:, j] = (rng.permutation(k) + rng.random(k)) / k
             else:  # options in turn from a shuffled order: each once before any twice
                 order = rng.permutation(self.n_options[j])
@@ -230,6 +219,41 @@ class JointTPE:
 
     def _decode(self, u: np.ndarray) -> dict[str, Any]:
         return {a.dim.key: a.from_unit(x) for a, x in zip(self.axes, u)}
+
+
+Taken = Callable[[dict[str, Any]], bool]
+"""Whether a group's values complete a point already tried or running."""
+
+#: rounds of candidates drawn before the prior is asked for an untried point
+_ROUNDS = 4
+#: prior draws before a finite space's untried points are listed
+_PRIOR_DRAWS = 64
+#: the most points a finite space may have for its untried ones to be listed
+_ENUMERABLE = 100_000
+
+
+def point_key(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """A point as something a set holds: its values by key, in key order."""
+    return tuple(sorted(raw.items()))
+
+
+def _nothing_taken(point: dict[str, Any]) -> bool:
+    return False
+
+
+def _value_strata(size: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` of ``size`` evenly owned values (indices), one per stratum of values; each once before any twice."""
+    if size <= k:
+        order = rng.permutation(size)
+        return rng.permutation(order[np.arange(k) % size])
+    edges = np.ceil(np.arange(k + 1) * size / k).astype(int)  # k runs of at least one value each
+    picks = edges[:-1] + (rng.random(k) * (edges[1:] - edges[:-1])).astype(int)
+    return rng.permutation(picks)
+
+
+def _product(axes: list[Axis], grids: list[list[Any]]) -> Iterator[dict[str, Any]]:
+    for values in itertools.product(*grids):
+        yield {a.dim.key: v for a, v in zip(axes, values)}
 
 
 class _Mixture:
@@ -242,7 +266,7 @@ class _Mixture:
             sigma = model.bandwidth * ((n + 1) / (model.n_startup + 1)) ** -model.anneal
         else:  # Scott's rule on this mixture's own trials
             sigma = model.bandwidth * (len(points) + 1) ** (-1.0 / (int(model.numeric.sum()) + 4))
-        self.sigma = max(sigma, model.min_bandwidth)
+        self.sigma = np.maximum(max(sigma, model.min_bandwidth), model.floor)  # one width per dimension
         weights = np.concatenate([[model.prior_weight], np.ones(len(points))])  # the prior first
         self.weights = weights / weights.sum()
 
@@ -251,7 +275,7 @@ class _Mixture:
         (``recombine``: a pick per coordinate)."""
         from scipy.special import ndtr, ndtri  # loaded with hyperopt anyway; kept off `import hpmagic`
 
-        model, s = self.model, self.sigma
+        model = self.model
         d = len(model.axes)
         if model.recombine:
             which = rng.choice(len(self.weights), size=(k, d), p=self.weights)
@@ -265,7 +289,7 @@ class _Mixture:
         out = np.empty((k, d))
         for j in range(d):
             if model.numeric[j]:  # a normal truncated to [0, 1], by its inverse CDF
-                mu = centre[:, j]
+                mu, s = centre[:, j], self.sigma[j]
                 lo, hi = ndtr(-mu / s), ndtr((1 - mu) / s)
                 p = np.clip(lo + rng.random(k) * (hi - lo), 1e-12, 1 - 1e-12)
                 out[:, j] = np.where(from_prior[:, j], rng.random(k), np.clip(mu + s * ndtri(p), 0.0, 1.0))
@@ -278,11 +302,12 @@ class _Mixture:
         """log density of each row of ``x`` (candidates × dimensions) under the mixture."""
         from scipy.special import ndtr
 
-        model, s = self.model, self.sigma
+        model = self.model
         log_k = np.zeros((len(self.points), len(x)))  # trial kernel × candidate
         for j in range(len(model.axes)):
             mu = self.points[:, j][:, None]
             if model.numeric[j]:
+                s = self.sigma[j]
                 z = (x[None, :, j] - mu) / s
                 mass = np.log(np.maximum(ndtr((1 - mu) / s) - ndtr(-mu / s), 1e-300))
                 log_k += -0.5 * z * z - _LOG_SQRT_2PI - math.log(s) - mass
@@ -319,6 +344,7 @@ class JointTPESearch(SearcherBase):
         }
         self.n_startup = settings.n_startup_jobs
         self._asked: dict[tuple[str, int], int] = {}  # points proposed under each option with a group
+        self._tried: set[tuple[Any, ...]] = set()  # every point told or proposed: none is proposed twice
 
     @property
     def model(self) -> JointTPE:
@@ -327,10 +353,21 @@ class JointTPESearch(SearcherBase):
 
     def _ask(self, number: int, seed: int) -> dict[str, Any]:
         rng = np.random.default_rng(seed)
-        return walk(self.space, lambda parent: self._fill(parent, rng))
+        point = walk(self.space, lambda parent, finish: self._fill(parent, finish, rng))
+        self._tried.add(point_key(point))
+        return point
 
-    def _fill(self, parent: tuple[str, int] | None, rng: np.random.Generator) -> dict[str, Any]:
-        point = self.models[parent].ask(rng)
+    def _fill(
+        self,
+        parent: tuple[str, int] | None,
+        finish: Callable[[dict[str, Any]], dict[str, Any] | None],
+        rng: np.random.Generator,
+    ) -> dict[str, Any]:
+        def taken(values: dict[str, Any]) -> bool:
+            whole = finish(values)
+            return whole is not None and point_key(whole) in self._tried
+
+        point = self.models[parent].ask(rng, taken)
         for key in list(point):
             dim = self.space.by_key[key]
             heads = [(key, o) for o in dim.allowed if (key, o) in self.models] if dim.is_choice else []
@@ -344,6 +381,11 @@ class JointTPESearch(SearcherBase):
             if head in self.models:
                 self._asked[head] = max(len(self.models[head]), self._asked.get(head, 0)) + 1
         return point
+
+    def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
+        if self.space.contains(raw):  # a pruned or failed point, or one from an earlier run, was tried too
+            self._tried.add(point_key(raw))
+        return super().tell(number, raw, loss, failed)
 
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
         for parent, model in self.models.items():

@@ -1,8 +1,9 @@
 """Random search and simulated annealing, on numpy alone.
 
 Both place every dimension on the unit interval as the joint TPE does
-(:class:`~hpmagic.search.joint_tpe._Axis`: log scales in logarithms, an integer as
-the range its rounding covers, a normal through its prior's CDF), where a uniform
+(:class:`~hpmagic.search.encoding.Axis`: log scales in logarithms, an integer as
+the range its rounding covers, a normal through its prior's CDF, numbers listed in a
+choice in their order), where a uniform
 draw is a draw from the dimension's prior. They walk the space's groups
 (:mod:`.groups`), so a dimension inside an option is drawn only when that option is.
 
@@ -25,8 +26,8 @@ import numpy as np
 
 from ..core.space import Dimension, Space
 from .base import SearcherBase
+from .encoding import Axis
 from .groups import groups, walk
-from .joint_tpe import _Axis
 
 
 class RandomSearch(SearcherBase):
@@ -34,18 +35,20 @@ class RandomSearch(SearcherBase):
 
     def __init__(self, space: Space, rng: np.random.Generator | None = None) -> None:
         super().__init__(space, rng)
-        self.axes = {d.key: _Axis.of(d) for d in space.dims}
+        self.axes = {d.key: Axis.of(d) for d in space.dims}
         self._groups = groups(space)
 
     def _draw(self, key: str, rng: np.random.Generator) -> Any:
         axis = self.axes[key]
-        if axis.dim.is_choice:
+        if axis.categorical:
             return axis.from_unit(float(rng.integers(len(axis.dim.allowed))))
         return axis.from_unit(float(rng.random()))
 
     def _ask(self, number: int, seed: int) -> dict[str, Any]:
         rng = np.random.default_rng(seed)
-        return walk(self.space, lambda parent: {d.key: self._draw(d.key, rng) for d in self._group(parent)})
+        return walk(
+            self.space, lambda parent, _: {d.key: self._draw(d.key, rng) for d in self._group(parent)}
+        )
 
     def _group(self, parent: tuple[str, int] | None) -> list[Dimension]:
         return self._groups[parent]
@@ -79,12 +82,12 @@ class AnnealSearch(RandomSearch):
         rng = np.random.default_rng(seed)
         if not self._ranked:
             return walk(
-                self.space, lambda parent: {d.key: self._draw(d.key, rng) for d in self._group(parent)}
+                self.space, lambda parent, _: {d.key: self._draw(d.key, rng) for d in self._group(parent)}
             )
         k = min(int(rng.geometric(1.0 / (1.0 + self.avg_best_idx))) - 1, len(self._ranked) - 1)
         base = self._points[self._ranked[k][1]]
         return walk(
-            self.space, lambda parent: {d.key: self._near(d.key, base, rng) for d in self._group(parent)}
+            self.space, lambda parent, _: {d.key: self._near(d.key, base, rng) for d in self._group(parent)}
         )
 
     def _near(self, key: str, base: dict[str, float], rng: np.random.Generator) -> Any:
@@ -92,7 +95,7 @@ class AnnealSearch(RandomSearch):
             return self._draw(key, rng)
         axis = self.axes[key]
         width = 1.0 / (1.0 + self.shrink_coef * self._seen[key])
-        if axis.dim.is_choice:
+        if axis.categorical:
             if rng.random() < width:
                 return self._draw(key, rng)
             return axis.from_unit(base[key])

@@ -193,5 +193,5 @@ def test_every_option_can_start_even_with_fewer_start_up_points_than_options():
     assert firsts == set(range(8))
     # past the design (trials still running), single draws cover every option too
     model = JointTPE(space, **SETTINGS)
-    singles = {int(model._latin_hypercube(1, np.random.default_rng(s))[0, 0]) for s in range(200)}
+    singles = {model._decode(model._latin_hypercube(1, np.random.default_rng(s))[0])["c"] for s in range(200)}
     assert singles == set(range(8))
