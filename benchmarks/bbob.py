@@ -45,7 +45,7 @@ Method = Callable[[Objective, int, int, int], tuple[list[float], float]]
 LOW, HIGH = -5.0, 5.0
 REGRET_FLOOR = 1e-8
 TIE = 0.1
-FULL = {"functions": range(1, 25), "dims": ((2, 50), (5, 100)), "instances": (1, 2), "seeds": (0, 1)}
+FULL = {"functions": range(1, 25), "dims": ((2, 50), (5, 100)), "instances": (1, 2), "seeds": (0,)}
 QUICK = {"functions": (1, 2, 5, 8, 15, 21), "dims": ((2, 30),), "instances": (1,), "seeds": (0,)}
 TEN = {"functions": (1, 2, 5, 8, 10, 15, 21, 24), "dims": ((10, 100),), "instances": (1,), "seeds": (0, 1)}
 SKOPT = {"functions": (1, 2, 5, 8, 10, 15, 21, 24), "dims": ((2, 50),), "instances": (1,), "seeds": (0,)}
@@ -235,8 +235,14 @@ def cells(
     return {cell: {m: float(np.median(v)) for m, v in by.items()} for cell, by in sorted(runs.items())}
 
 
+def _cell(key: str) -> tuple[int, int, int]:
+    _, fn, d, n, _, _ = key.split("|")
+    return int(d), int(n), int(fn[1:])
+
+
 def report(results: dict[str, dict[str, float]], names: Sequence[str]) -> None:
-    table = cells(results, names)
+    """Tables over the cells every method ran (a stopped run's cache reports what it finished)."""
+    table = {c: by for c, by in cells(results, names).items() if all(m in by for m in names)}
     for d, n in sorted({(c[0], c[1]) for c in table}):
         rows = [
             [f"f{c[2]}", *[by.get(m, math.nan) for m in names]] for c, by in table.items() if c[:2] == (d, n)
@@ -250,7 +256,7 @@ def report(results: dict[str, dict[str, float]], names: Sequence[str]) -> None:
         mean = float(np.mean([a for a, _ in mine])) if mine else math.nan
         wins = sum(1 for a, b in mine if b is not None and a < b - TIE)
         losses = sum(1 for a, b in mine if b is not None and a > b + TIE)
-        secs = [r["suggest"] for k, r in results.items() if k.startswith(m + "|")]
+        secs = [r["suggest"] for k, r in results.items() if k.startswith(m + "|") and _cell(k) in table]
         rows.append(
             [m, f"{mean:.2f}", len(mine), f"{wins}/{losses}", f"{np.mean(secs):.4f}" if secs else "—"]
         )

@@ -107,7 +107,9 @@ class Options:
             raise OptionsError("--prune needs one objective; it cannot be used with --objectives")
         algo = ALGO_ALIASES.get(self.algo, self.algo)
         if algo in ("hyperopt", "gp"):
-            raise OptionsError(f"--objectives searches with --algo tpe, auto, rand, anneal or grid, not {algo}")
+            raise OptionsError(
+                f"--objectives searches with --algo tpe, auto, rand, anneal or grid, not {algo}"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

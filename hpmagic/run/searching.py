@@ -45,6 +45,15 @@ class SearchSession:
         self._rescored_at = -1  # with several objectives: how many trials the keys were computed for
         #: raw points queued by hand (enqueue, --start-at-defaults): asked before the searcher
         self.queue: deque[dict[str, Any]] = deque()
+        #: trials in flight by number: which search proposed each (``--algo auto``), until recorded
+        self.proposers: dict[int, str] = {}
+
+    def note_proposer(self, number: int, searcher: Searcher) -> None:
+        """Remember which search proposed trial ``number``, where the searcher says (``auto``)."""
+        proposer = getattr(searcher, "proposer", None)
+        by = proposer(number) if proposer is not None else None
+        if by:
+            self.proposers[number] = by
 
     def searcher(
         self,
@@ -78,8 +87,9 @@ class SearchSession:
         self.current = None
 
     def effective_settings(self) -> SearchSettings:
-        """The settings the searcher is built with: unless told, candidates recombine good trials
-        with several objectives (they lie along a front; see hpmagic.search.joint_tpe)."""
+        """The settings the searcher is built with: whether there are several objectives (``auto``
+        then keeps to the joint TPE) and, unless told, candidates recombine good trials with several
+        objectives (they lie along a front; see hpmagic.search.joint_tpe)."""
         settings = replace(self.settings, several=bool(self.objectives))
         if settings.joint.recombine is not None:
             return settings

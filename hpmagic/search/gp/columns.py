@@ -1,10 +1,11 @@
 """A flat space as the GP sees it: one column per dimension, and what values each can take.
 
-A number sits on the unit interval as every searcher places it (log scales in logarithms,
-an integer or a step of q as the range its rounding covers, a normal through its prior's
-CDF); a choice is the position of its option, compared only for equality by the kernel.
-Integers, steps of q and choices are discrete: the optimiser puts them on values they can
-take, and sweeps all of them when they are few.
+Every dimension sits on the unit interval as :mod:`hpmagic.search.encoding` places it for
+every searcher: log scales in logarithms, an integer or a step of q as the range its
+rounding covers, a normal through its prior's CDF, an all-number choice as an ordered axis
+(its options sorted by value). A categorical choice is the position of its option, which
+the kernel compares only for equality. Integers, steps of q and choices are discrete:
+the optimiser puts them on values they can take, and sweeps all of them when they are few.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ...core.space import INT_KINDS, Space
-from ..joint_tpe import _Axis
+from ...core.space import Space
+from ..encoding import Axis
 from .optimise import Columns
 
 #: a discrete column with at most this many values is swept value by value
@@ -25,9 +26,9 @@ class Encoding:
     """Points of a flat ``space`` to rows of unit coordinates and back."""
 
     def __init__(self, space: Space) -> None:
-        self.axes = [_Axis.of(d) for d in space.dims]
-        categorical = np.array([a.dim.is_choice for a in self.axes], dtype=bool)
-        n_options = np.array([len(a.dim.allowed) if a.dim.is_choice else 0 for a in self.axes])
+        self.axes = [Axis.of(d) for d in space.dims]
+        categorical = np.array([a.categorical for a in self.axes], dtype=bool)
+        n_options = np.array([len(a.dim.allowed) if a.categorical else 0 for a in self.axes])
         self.columns = Columns(
             categorical, n_options, [self._snap(a) for a in self.axes], [self._values(a) for a in self.axes]
         )
@@ -39,20 +40,16 @@ class Encoding:
         return {a.dim.key: a.from_unit(float(u)) for a, u in zip(self.axes, row)}
 
     @staticmethod
-    def _snap(axis: _Axis) -> Any:
-        dim = axis.dim
-        if dim.is_choice or not (dim.kind in INT_KINDS or dim.kind == "quniform"):
+    def _snap(axis: Axis) -> Any:
+        if axis.categorical or not axis.size:
             return None
         return np.vectorize(lambda u: axis.to_unit(axis.from_unit(float(u))), otypes=[float])
 
     @staticmethod
-    def _values(axis: _Axis) -> np.ndarray | None:
-        dim = axis.dim
-        if dim.is_choice:
-            return np.arange(len(dim.allowed), dtype=float)
-        if dim.kind in INT_KINDS and dim.high - dim.low < MAX_SWEEP:
-            return np.array([axis.to_unit(v) for v in range(int(dim.low), int(dim.high) + 1)])
-        if dim.kind == "quniform" and (dim.high - dim.low) / dim.q < MAX_SWEEP:
-            grid = np.linspace(0.0, 1.0, 4 * MAX_SWEEP + 1)
-            return np.unique(np.round([axis.to_unit(axis.from_unit(u)) for u in grid], 12))
-        return None
+    def _values(axis: Axis) -> np.ndarray | None:
+        if axis.categorical:
+            return np.arange(len(axis.dim.allowed), dtype=float)
+        if not axis.size or axis.size > MAX_SWEEP:
+            return None
+        grid = np.linspace(0.0, 1.0, 8 * axis.size + 1)
+        return np.unique(np.round([axis.to_unit(axis.from_unit(u)) for u in grid], 12))

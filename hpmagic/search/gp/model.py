@@ -19,6 +19,8 @@ import numpy as np
 
 from .kernel import matern, matern_grad, per_dim_dist, sq_dist
 
+#: from this many points on, a fit starts from the last fit's hyperparameters alone
+WARM_ONLY_FROM = 40
 #: jitter added to the noise so the Cholesky factor exists for repeated points
 _JITTER = 1e-8
 
@@ -133,12 +135,14 @@ def fit(
     maxiter: int = 200,
 ) -> GP:
     """The GP with the hyperparameters of highest posterior density, searched from ``start``
-    (the last fit's, so a study's refits are short) and from the priors' centre."""
+    (the last fit's, so a study's refits are short) and, while the points are few (where the
+    likelihood has more than one mode and a fit is cheap), from the priors' centre too."""
     from scipy.optimize import minimize
 
-    d = x.shape[1]
+    n, d = x.shape
     dist = per_dim_dist(x, categorical)
-    starts = [priors.centre(d)] + ([start] if start is not None and len(start) == d + 2 else [])
+    warm = start is not None and len(start) == d + 2
+    starts = ([] if warm and n >= WARM_ONLY_FROM else [priors.centre(d)]) + ([start] if warm else [])
     best: tuple[float, np.ndarray] | None = None
     for theta0 in starts:
         res = minimize(

@@ -36,7 +36,7 @@ class GPSettings:
     """The GP search's settings (benchmarks/bbob.py measures them)."""
 
     n_startup: int = 5
-    max_points: int = 200
+    max_points: int = 160
     warp: str = "log"
     warp_delta: float = 0.3
     priors: Priors = field(default_factory=Priors)
