@@ -289,8 +289,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"functions {list(plan['functions'])}, (d, evaluations) {list(plan['dims'])}, instances "
         f"{list(plan['instances'])}, seeds {list(plan['seeds'])}",
     )
-    if flag("--report"):
-        results = load(value("--cache"))
+    if flag("--report"):  # the plan's runs among those cached
+        keep = {f"|i{i}|s{s}" for i in plan["instances"] for s in plan["seeds"]}
+        results = {k: r for k, r in load(value("--cache")).items() if k[k.index("|i") :] in keep}
     else:
         from threadpoolctl import threadpool_limits
 

@@ -174,6 +174,7 @@ def test_auto_trials_say_which_search_proposed_them() -> None:
     study.run(8).wait()
     assert {t.algo for t in study.trials} == {"gp"}
     assert all(t.to_dict()["algo"] == "gp" for t in study.trials)
+    assert set(study.to_dataframe()["algo"]) == {"gp"}
     assert "[gp]" in text_summary(study)  # the trial table's lines, as the dashboard shows them
     assert min(t.value for t in study.trials) <= 1.0
 
