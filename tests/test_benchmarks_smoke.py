@@ -225,3 +225,31 @@ def test_multiobjective_quick_tables(capsys: pytest.CaptureFixture[str]) -> None
     assert "| ZDT1 (30-d) @12 | ref (1.1, 11) |" in out and "share of the box" in out
     assert "| hpmagic vs Optuna NSGAIISampler |" in out.replace(" | hpmagic vs hpmagic random", "")
     assert re.search(r"\| ZDT1 \(30-d\) @12 \| \d\.\d{4} · \d+\.\d\d · \d/2 \|", out)
+
+
+def test_bbob_methods_run_and_report_without_the_bench_gp_extra(capsys: pytest.CaptureFixture[str]) -> None:
+    """The GP benchmark's own machinery on a plain sphere (COCO and torch are not needed)."""
+    from benchmarks import bbob
+
+    def sphere(x: np.ndarray) -> float:
+        return float(((x - 1.0) ** 2).sum())
+
+    results = {}
+    for name in ("hpmagic gp", "hpmagic auto", "hpmagic tpe", "random"):
+        values, per_suggest = bbob.METHODS[name][0](sphere, 2, 8, 0)
+        assert len(values) == 8 and per_suggest >= 0
+        assert values == bbob.METHODS[name][0](sphere, 2, 8, 0)[0], "a seeded method must repeat itself"
+        key = f"{name}|f1|2|8|i1|s0"
+        results[key] = {"key": key, "log_regret": float(np.log10(min(values))), "suggest": per_suggest}
+    names = ["hpmagic gp", "hpmagic auto", "hpmagic tpe", "random"]
+    bbob.report(results, names)
+    out = capsys.readouterr().out
+    assert "| f1 |" in out and "mean log10 regret" in out and "s per suggest" in out
+    assert bbob.available(["hpmagic gp", "random"]) == ["hpmagic gp", "random"]
+
+
+def test_gp_latency_measures_a_suggest() -> None:
+    from benchmarks import gp_latency
+
+    secs, peak = gp_latency.measure("gp", 2, 12, 1)
+    assert 0 < secs < 30 and peak > 0
