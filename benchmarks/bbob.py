@@ -47,7 +47,7 @@ REGRET_FLOOR = 1e-8
 TIE = 0.1
 FULL = {"functions": range(1, 25), "dims": ((2, 50), (5, 100)), "instances": (1, 2), "seeds": (0,)}
 QUICK = {"functions": (1, 2, 5, 8, 15, 21), "dims": ((2, 30),), "instances": (1,), "seeds": (0,)}
-TEN = {"functions": (1, 2, 5, 8, 10, 15, 21, 24), "dims": ((10, 100),), "instances": (1,), "seeds": (0, 1)}
+TEN = {"functions": (1, 2, 5, 8, 10, 15, 21, 24), "dims": ((10, 100),), "instances": (1,), "seeds": (0,)}
 SKOPT = {"functions": (1, 2, 5, 8, 10, 15, 21, 24), "dims": ((2, 50),), "instances": (1,), "seeds": (0,)}
 
 

@@ -200,3 +200,32 @@ def test_auto_is_the_joint_tpe_itself_on_a_space_of_choices() -> None:
         study.run(15).wait()
         runs[algo] = [t.params for t in sorted(study.trials, key=lambda t: t.number)]
     assert runs["auto"] == runs["tpe"]  # the same trials: auto is never worse than tpe here
+
+
+def test_refine_and_resume_rebuild_the_gp_from_the_trials_that_fit() -> None:
+    cell = "x = tune.uniform(-4, 4)\ny = tune.uniform(-4, 4)\n(x - 1) ** 2 + (y + 2) ** 2"
+    study = create_study(cell, {"tune": tune}, Options(store=None, seed=2, algo="gp"))
+    study.run(10).wait()
+    study.refine(x=(0.0, 2.0), y=(-3.0, -1.0))
+    study.run(6).wait()
+    later = sorted(study.trials, key=lambda t: t.number)[10:]
+    assert len(later) == 6 and all(0 <= t.params["x"] <= 2 and -3 <= t.params["y"] <= -1 for t in later)
+    assert study.best_value < 0.05
+
+
+def test_auto_with_several_objectives_searches_with_the_joint_tpe() -> None:
+    cell = "x = tune.uniform(0, 1)\n{'a': x, 'b': (1 - x) ** 2}"
+    study = create_study(
+        cell, {"tune": tune}, Options(store=None, seed=0, algo="auto", objectives="a:min,b:min")
+    )
+    study.run(8).wait()
+    assert {t.algo for t in study.trials} == {"tpe"} and len(study.best_trials) >= 2
+
+
+@pytest.mark.parametrize("algo", ["gp", "auto"])
+def test_a_small_discrete_space_gets_distinct_configurations(algo: str) -> None:
+    cell = "a = tune.int(1, 4)\nb = tune.choice([1, 2, 3, 4, 5])\nc = tune.choice(['p', 'q'])\n(a - 2) ** 2 + b + (c == 'q')"
+    study = create_study(cell, {"tune": tune}, Options(store=None, seed=0, algo=algo))
+    study.run(20).wait()
+    seen = {tuple(sorted(t.params.items())) for t in study.trials}
+    assert len(seen) == 20

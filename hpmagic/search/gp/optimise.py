@@ -61,18 +61,27 @@ def maximise(
     near: np.ndarray,
     rng: np.random.Generator,
     settings: OptimiserSettings = OptimiserSettings(),
+    taken: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The point of highest log-EI below ``best``; ``near``: the best trials' points, to search around."""
+    """The point of highest log-EI below ``best``; ``near``: the best trials' points, to search around.
+
+    ``taken``: points tried or running; the best point not among them is proposed when there
+    is one (a deterministic trial run twice teaches nothing)."""
     cand = np.vstack([columns.random(settings.n_random, rng), _around(near, columns, settings.n_local, rng)])
     score = log_ei(*gp.predict(cand), best)
-    order = np.argsort(-score)[: settings.n_starts]
-    starts = cand[order]
+    starts = cand[np.argsort(-score)[: settings.n_starts]]
     refined = columns.snap(_lbfgsb(gp, best, columns, starts, settings.maxiter))
-    pool = np.vstack([starts, refined])
-    pool_score = log_ei(*gp.predict(pool), best)
-    leaders = pool[np.argsort(-pool_score)[:2]]
-    out = [_sweep(gp, best, columns, x) for x in leaders]
-    return max(out, key=lambda item: item[1])[0]
+    refined_score = log_ei(*gp.predict(refined), best)
+    pool, pool_score = np.vstack([cand, refined]), np.concatenate([score, refined_score])
+    swept = [_sweep(gp, best, columns, x) for x in pool[np.argsort(-pool_score)[:2]]]
+    pool = np.vstack([pool, [x for x, _ in swept]])
+    pool_score = np.concatenate([pool_score, [v for _, v in swept]])
+    order = np.argsort(-pool_score, kind="stable")
+    if taken is not None and len(taken):
+        for i in order:
+            if not np.any(np.all(np.abs(taken - pool[i]) < 1e-12, axis=1)):
+                return pool[i]
+    return pool[order[0]]
 
 
 def _around(near: np.ndarray, columns: Columns, k: int, rng: np.random.Generator) -> np.ndarray:

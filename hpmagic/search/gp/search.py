@@ -123,10 +123,12 @@ class GPSearch(SearcherBase):
         self._theta = gp.theta
         best = float(y.min())
         near = x[np.argsort(y)[:5]]
+        taken = np.array(self._x)
         if self._pending:
             pending = np.array(list(self._pending.values()))
             gp = gp.condition(pending, gp.predict(pending)[0])
-        return maximise(gp, best, self.encoding.columns, near, rng, self.settings.optimiser)
+            taken = np.vstack([taken, pending])
+        return maximise(gp, best, self.encoding.columns, near, rng, self.settings.optimiser, taken)
 
     def model(self) -> GP | None:
         """The GP fitted to the results so far (for tests and plots); None before two results."""
