@@ -229,3 +229,13 @@ def test_a_small_discrete_space_gets_distinct_configurations(algo: str) -> None:
     study.run(20).wait()
     seen = {tuple(sorted(t.params.items())) for t in study.trials}
     assert len(seen) == 20
+
+
+def test_a_long_list_of_options_is_searched_without_sweeping_it() -> None:
+    space = Space.build(
+        parse("a = tune.choice(options)\nx = tune.uniform(0, 1)\n0"),
+        {"options": [f"o{i}" for i in range(5000)]},
+    )
+    search = GPSearch(space, np.random.default_rng(0))
+    run(search, lambda r: (r["a"] % 7) + r["x"], 8)
+    assert space.contains(search.ask(8))

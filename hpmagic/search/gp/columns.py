@@ -20,6 +20,8 @@ from .optimise import Columns
 
 #: a discrete column with at most this many values is swept value by value
 MAX_SWEEP = 32
+#: a categorical column with at most this many options is swept option by option
+MAX_CATEGORIES = 256
 
 
 class Encoding:
@@ -47,8 +49,9 @@ class Encoding:
 
     @staticmethod
     def _values(axis: Axis) -> np.ndarray | None:
-        if axis.categorical:
-            return np.arange(len(axis.dim.allowed), dtype=float)
+        if axis.categorical:  # a long list is left to the random candidates (its sweep would be large)
+            n = len(axis.dim.allowed)
+            return np.arange(n, dtype=float) if n <= MAX_CATEGORIES else None
         if not axis.size or axis.size > MAX_SWEEP:
             return None
         grid = np.linspace(0.0, 1.0, 8 * axis.size + 1)
