@@ -3,8 +3,8 @@
 ``--algo tpe`` is hpmagic's joint TPE (:mod:`.joint_tpe`) on every space, one
 model per group of dimensions active together; ``gp`` is Gaussian-process search
 (:mod:`.gp`) on flat spaces, and the joint TPE on conditional ones (the GP's one
-kernel needs every dimension active); ``auto`` picks between the two (:mod:`.auto`); ``rand`` and ``anneal`` are
-numpy's (:mod:`.sampling`); ``grid`` walks the grid (:mod:`.grid`). None of them
+kernel needs every dimension active); ``auto`` picks between the two (:mod:`.auto`);
+``rand`` and ``anneal`` are numpy's (:mod:`.sampling`); ``grid`` walks the grid (:mod:`.grid`). None of them
 imports hyperopt. ``--algo hyperopt`` (or ``hyperopt-tpe``) is hyperopt's own TPE
 with its own defaults, driven one trial at a time (:mod:`.hyperopt_driver`), for
 people reproducing hyperopt results. Settings travel as a frozen
