@@ -2,7 +2,8 @@
 
 Workload: a 5-d space of uniform numbers (and a 10-d one), N ended trials at random points
 with the sphere's values told to a fresh searcher (``make_searcher`` with that history),
-then R suggestions without telling: the median wall time of one, and the peak of Python's
+then R suggestions without telling: the median CPU time of one (the process's, on one BLAS
+thread: what it takes on an idle core, whatever else the machine runs), and the peak of Python's
 allocations during them (``tracemalloc``: the model's arrays, not the imports). ``auto`` at
 N ≥ 200 is the joint TPE by its rule, which is the point: its suggest stays in milliseconds.
 
@@ -25,7 +26,7 @@ except ImportError:  # run as a script
 
 
 def measure(algo: str, d: int, n: int, repeats: int) -> tuple[float, float]:
-    """Median seconds per suggest and peak MB allocated while suggesting, after ``n`` trials."""
+    """Median CPU seconds per suggest and peak MB allocated while suggesting, after ``n`` trials."""
     from hpmagic.core.space import Dimension, Space
     from hpmagic.search.searcher import make_searcher
 
@@ -41,9 +42,9 @@ def measure(algo: str, d: int, n: int, repeats: int) -> tuple[float, float]:
     times = []
     tracemalloc.start()
     for k in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         searcher.ask(n + 1 + k)
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return statistics.median(times), peak
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     common.print_table(
         ["trials", "gp s", "gp MB", "auto s", "auto MB", "tpe s", "tpe MB"],
         rows,
-        "Seconds per suggest (median) and peak MB allocated while suggesting",
+        "CPU seconds per suggest (median) and peak MB allocated while suggesting",
     )
 
 
