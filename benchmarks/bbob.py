@@ -19,6 +19,7 @@ Results are cached per run in a JSON-lines file (``--cache PATH``), so a long ru
 stopped, resumed and reported from (``--report``).
 
     python benchmarks/bbob.py [--quick] [--ten] [--skopt] [--methods a,b] [--cache PATH] [--report]
+        [--functions 1,2,..] [--dims 2,5] [--instances 1,2] [--seeds 0,1]
 """
 
 from __future__ import annotations
@@ -276,7 +277,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ImportError:
         print("skipped: coco-experiment is not installed (pip install .[bench-gp])")
         return
-    plan = QUICK if flag("--quick") else TEN if flag("--ten") else SKOPT if flag("--skopt") else FULL
+    plan = dict(QUICK if flag("--quick") else TEN if flag("--ten") else SKOPT if flag("--skopt") else FULL)
+    for name, cast in (("functions", int), ("instances", int), ("seeds", int)):  # e.g. --functions 1,2,3
+        if value(f"--{name}"):
+            plan[name] = tuple(cast(v) for v in value(f"--{name}").split(","))
+    if value("--dims"):  # e.g. --dims 5 keeps the 5-d budget
+        plan["dims"] = tuple((d, n) for d, n in plan["dims"] if str(d) in value("--dims").split(","))
     wanted = (
         value("--methods").split(",")
         if value("--methods")
