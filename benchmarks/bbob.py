@@ -258,13 +258,12 @@ def report(results: dict[str, dict[str, float]], names: Sequence[str]) -> None:
         wins = sum(1 for a, b in mine if b is not None and a < b - TIE)
         losses = sum(1 for a, b in mine if b is not None and a > b + TIE)
         secs = [r["suggest"] for k, r in results.items() if k.startswith(m + "|") and _cell(k) in table]
-        rows.append(
-            [m, f"{mean:.2f}", len(mine), f"{wins}/{losses}", f"{np.mean(secs):.4f}" if secs else "—"]
-        )
+        versus = f"{wins}/{losses}" if REFERENCE in names and m != REFERENCE else "—"
+        rows.append([m, f"{mean:.2f}", len(mine), versus, f"{np.mean(secs):.4f}" if secs else "—"])
     common.print_table(
         ["method", "mean log10 regret", "cells", f"wins/losses vs {REFERENCE}", "s per suggest"],
         sorted(rows, key=lambda r: float(r[1])),
-        f"Over every cell each method ran (a win or loss: more than {TIE} decade apart)",
+        f"Over the cells every method ran (a win or loss: more than {TIE} decade apart)",
     )
 
 
