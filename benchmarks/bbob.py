@@ -296,7 +296,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     if flag("--report"):  # the plan's runs among those cached
         keep = {f"|i{i}|s{s}" for i in plan["instances"] for s in plan["seeds"]}
-        results = {k: r for k, r in load(value("--cache")).items() if k[k.index("|i") :] in keep}
+        cells_kept = {(d, n, f) for d, n in plan["dims"] for f in plan["functions"]}
+        results = {
+            k: r
+            for k, r in load(value("--cache")).items()
+            if k[k.index("|i") :] in keep and _cell(k) in cells_kept
+        }
     else:
         from threadpoolctl import threadpool_limits
 
