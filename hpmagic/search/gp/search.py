@@ -43,6 +43,9 @@ class GPSettings:
     optimiser: OptimiserSettings = field(default_factory=OptimiserSettings)
 
 
+#: running trials the model believes at most (more than any --parallel on local processes)
+MAX_PENDING = 256
+
 _CONTROLLER: list[Any] = []  # threadpoolctl's controller, made at the first ask (7 ms)
 
 
@@ -101,6 +104,8 @@ class GPSearch(SearcherBase):
         rng = np.random.default_rng(seed)
         row = self._next(rng)
         self._pending[number] = row
+        if len(self._pending) > MAX_PENDING:  # a trial asked and never told (given back): forget the oldest
+            del self._pending[next(iter(self._pending))]
         return self.encoding.decode(row)
 
     def _next(self, rng: np.random.Generator) -> np.ndarray:
