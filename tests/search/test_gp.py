@@ -192,8 +192,17 @@ def test_the_training_set_is_bounded_however_long_the_study() -> None:
     assert np.sort(y)[0] == pytest.approx(y.min()) and space.contains(search.ask(600))
 
 
-def test_auto_is_the_joint_tpe_itself_on_a_space_of_choices() -> None:
-    cell = "a = tune.choice(['x', 'y', 'z'])\nb = tune.choice([1, 2, 4, 8])\n{'x': 0.3, 'y': 0.1, 'z': 0.5}[a] + b"
+CHOICES = (
+    "a = tune.choice(['x', 'y', 'z'])\nb = tune.choice([1, 2, 4, 8])\n{'x': 0.3, 'y': 0.1, 'z': 0.5}[a] + b"
+)
+MODEL_CHOICE = (
+    "m = tune.choice([dict(c=tune.loguniform(1e-3, 1e2)), dict(d=tune.int(1, 9)), 'plain'])\n"
+    "0.5 if m == 'plain' else (abs(m['c'] - 1) if 'c' in m else abs(m['d'] - 4) / 9)"
+)
+
+
+@pytest.mark.parametrize("cell", [CHOICES, MODEL_CHOICE], ids=["choices", "model-choice"])
+def test_auto_is_the_joint_tpe_itself_on_choices_and_conditional_spaces(cell: str) -> None:
     runs = {}
     for algo in ("auto", "tpe"):
         study = create_study(cell, {"tune": tune}, Options(store=None, seed=5, algo=algo))
