@@ -26,7 +26,7 @@ import numpy as np
 from ...core.space import Space
 from ..base import SearcherBase
 from .columns import Encoding
-from .model import GP, Priors, fit
+from .model import Priors, fit
 from .optimise import OptimiserSettings, maximise
 from .warp import warp
 
@@ -134,13 +134,6 @@ class GPSearch(SearcherBase):
             gp = gp.condition(pending, gp.predict(pending)[0])
             taken = np.vstack([taken, pending])
         return maximise(gp, best, self.encoding.columns, near, rng, self.settings.optimiser, taken)
-
-    def model(self) -> GP | None:
-        """The GP fitted to the results so far (for tests and plots); None before two results."""
-        if int(np.isfinite(self._y).sum()) < 2:
-            return None
-        x, y = self._training_set(np.random.default_rng(0))
-        return fit(x, y, self.encoding.columns.categorical, self.settings.priors, self._theta)
 
     def _training_set(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         x, y = np.array(self._x), warp(np.array(self._y), self.settings.warp, self.settings.warp_delta)
