@@ -91,18 +91,27 @@ def list_studies(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write a stored study's export file."""
+    from .core.options import OptionsError
     from .storage.export import ExportError
     from .storage.store import StoreError, export_stored
 
+    if (args.path is None) == (args.optuna is None):
+        print("error: give a file to write (PATH) or --optuna STORAGE_URL, one of them", file=sys.stderr)
+        return 2
     path = _store_path(args)
     if path is None:
         return 2
     try:
-        export_stored(args.name, args.path, [path])
-    except (StoreError, ExportError, OSError) as exc:
+        if args.optuna is not None:
+            from .integrations.optuna import export_stored as to_optuna
+
+            to_optuna(args.name, args.optuna, [path], replace=args.replace)
+        else:
+            export_stored(args.name, args.path, [path])
+    except (StoreError, ExportError, OptionsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {args.path}")
+    print(f"wrote study {args.name!r} to {args.optuna}" if args.optuna else f"wrote {args.path}")
     return 0
 
 
@@ -120,8 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=list_studies)
     p = sub.add_parser("export", help="write a stored study's best params and summary (.json or .yaml)")
     p.add_argument("name", help="the study's name (see: python -m hpmagic list)")
-    p.add_argument("path", help="the file to write, .json or .yaml")
+    p.add_argument("path", nargs="?", help="the file to write, .json or .yaml")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"the store file (default {DEFAULT_STORE})")
+    p.add_argument(
+        "--optuna",
+        metavar="STORAGE_URL",
+        help="write an Optuna study instead, e.g. sqlite:///optuna.db (needs hpmagic[optuna])",
+    )
+    p.add_argument("--replace", action="store_true", help="with --optuna: replace a study of that name")
     p.set_defaults(func=export)
     args = parser.parse_args(argv)
     return args.func(args)

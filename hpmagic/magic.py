@@ -22,6 +22,7 @@ from .core.options import DEFAULT_MAX_EVALS, DEFAULT_STORE, Options, OptionsErro
 from .core.program import ProgramError
 from .run.compose import create_study
 from .run.processes import ExecutorError
+from .run.report import advice_lines
 from .run.study import Study
 from .search.searcher import preload
 from .storage.store import StoreError, export_stored, store_paths, stored_code, stored_lines
@@ -107,6 +108,20 @@ class TuneMagics(Magics):
         action="store_true",
         help="run the cell's own values (its defaults) as trial 0 of a new study",
     )
+    @argument(
+        "--warm-start",
+        default=None,
+        metavar="SOURCE",
+        help=(
+            "seed the search with earlier trials: a stored study NAME (or PATH:NAME), an export .json, "
+            "an Optuna storage URL[:NAME], or a DataFrame variable"
+        ),
+    )
+    @argument(
+        "--stop-when-done",
+        action="store_true",
+        help="end the run when more trials are unlikely to beat the best by more than the objective's noise",
+    )
     @argument("--wait", action="store_true", help="block the cell until the run ends (also: HPMAGIC_WAIT=1)")
     @argument("-o", "--out", default=None, help="also bind the study to VAR in the user namespace")
     @cell_magic
@@ -149,6 +164,8 @@ class TuneMagics(Magics):
             print("no studies in this kernel yet")
         for study in STUDIES.values():
             print(study.summary())
+            for advice in advice_lines(study):
+                print("  " + advice)
         for text in stored_lines(store_paths(STUDIES.values()), set(STUDIES)):
             print(text)
 
@@ -246,6 +263,8 @@ def options_from_args(args: Any) -> Options:
             mlflow=args.mlflow,
             start_at_defaults=args.start_at_defaults,
             objectives=args.objectives,
+            warm_start=args.warm_start,
+            stop_when_done=args.stop_when_done,
         ).check()
     except OptionsError as exc:
         raise UsageError(f"%%tune: {exc}") from None

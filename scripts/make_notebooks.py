@@ -1,4 +1,5 @@
-"""Writes the example notebooks in notebooks/ from the cells below (run after editing)."""
+"""Writes the example notebooks in notebooks/ from the cells below (run after editing; then
+`python scripts/docs_notebooks.py` runs the changed ones again for the docs site)."""
 
 from __future__ import annotations
 
@@ -378,6 +379,153 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         ("code", "study"),
         ("code", "study.wait()\nprint(study.best_value)\nstudy.best_params"),
+    ],
+    "optuna_and_warm_start.ipynb": [
+        (
+            "md",
+            "# Into Optuna's tools, and a warm start from earlier work\n\n"
+            "A study goes to an Optuna storage with `study.to_optuna(url)` (or `python -m hpmagic export "
+            "NAME --optuna URL` from a terminal), where `optuna.load_study` and optuna-dashboard read it. "
+            "`--warm-start SOURCE` starts the next study from the trials of an earlier one.",
+        ),
+        ("code", "%load_ext hpmagic"),
+        (
+            "code",
+            "from sklearn.datasets import load_digits\n\n"
+            "X_all, y_all = load_digits(return_X_y=True)\n"
+            "X, y = X_all[:900], y_all[:900]  # the data we have today",
+        ),
+        (
+            "code",
+            "%%tune -n 12 --seed 0 --name digits-svc -o first\n"
+            "from sklearn.model_selection import cross_val_score\nfrom sklearn.svm import SVC\n\nmodel = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))\n1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        (
+            "md",
+            "## Optuna\n\nThe same study in Optuna's format: params with their distributions, states, "
+            "values, reports and extras.",
+        ),
+        (
+            "code",
+            "import optuna\n\n"
+            'first.to_optuna("sqlite:///optuna.db", replace=True)\n'
+            'back = optuna.load_study(study_name="digits-svc", storage="sqlite:///optuna.db")\n'
+            "print(back.best_value == first.best_value, back.best_params == first.best_params)\n"
+            "back.trials[0].distributions",
+        ),
+        (
+            "md",
+            "From a terminal, a stored study goes there too; `optuna-dashboard sqlite:///optuna.db` then "
+            "serves it (`pip install optuna-dashboard`).",
+        ),
+        (
+            "code",
+            "import sys\n\n"
+            "!{sys.executable} -m hpmagic export digits-svc --optuna sqlite:///optuna-cli.db --replace",
+        ),
+        (
+            "md",
+            "## Warm start\n\n"
+            "New data arrives. The same cell with `--warm-start digits-svc` starts from the first study's "
+            "trials: they seed the search but are not this study's trials. Its first trial measures the "
+            "first study's best on the new data; the first six alternate with a search without the source, "
+            "which is dropped if its side does worse.",
+        ),
+        ("code", "X, y = X_all[900:], y_all[900:]  # the new data"),
+        (
+            "code",
+            "%%tune -n 8 --seed 1 --name digits-svc-new --warm-start digits-svc -o second\n"
+            "from sklearn.model_selection import cross_val_score\nfrom sklearn.svm import SVC\n\nmodel = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))\n1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        (
+            "code",
+            "print(second.warm_start.verdict, len(second.warm_trials), len(second.trials))\n"
+            "second.best_value, second.best_params",
+        ),
+        (
+            "md",
+            "A source can also be an Optuna study (`URL:NAME`), an export file, `PATH:NAME` in another "
+            "store, or a DataFrame in the namespace (one column per label and a `value` column, as "
+            "`to_dataframe()` writes).",
+        ),
+        (
+            "code",
+            'earlier = first.to_dataframe()\nearlier[["params_C", "params_gamma", "value"]].head(3)',
+        ),
+        (
+            "code",
+            "%%tune -n 3 --seed 2 --name from-a-table --warm-start earlier -o third\n"
+            "from sklearn.model_selection import cross_val_score\nfrom sklearn.svm import SVC\n\nmodel = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))\n1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        (
+            "code",
+            "%%tune -n 3 --seed 3 --name from-optuna --warm-start sqlite:///optuna.db:digits-svc -o fourth\n"
+            "from sklearn.model_selection import cross_val_score\nfrom sklearn.svm import SVC\n\nmodel = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))\n1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+    ],
+    "advisor.ipynb": [
+        (
+            "md",
+            "# The advisor: what to change in the search space\n\n"
+            "Beside the edge warnings, the study reads its trials for three more kinds of advice, each "
+            "with its action as data and a button under the sliders: *log-scale* (a linear range whose "
+            "good trials crowd its bottom tenth), *freeze* (a dimension that does not matter) and "
+            "*done* (more trials are unlikely to beat the best by more than the objective's noise).",
+        ),
+        ("code", "%load_ext hpmagic"),
+        ("code", "from sklearn.datasets import load_diabetes\n\nX, y = load_diabetes(return_X_y=True)"),
+        (
+            "md",
+            "`alpha` is searched on a linear scale over five decades (nine trials in ten land above 10), "
+            "and the solver does not change a ridge regression's result.",
+        ),
+        (
+            "code",
+            "%%tune -n 45 --seed 0 -o study\n"
+            "from sklearn.linear_model import Ridge\n"
+            "from sklearn.model_selection import cross_val_score\n\n"
+            "model = Ridge(\n"
+            "    alpha=tune.uniform(0.001, 100),\n"
+            '    solver=tune.choice(["svd", "cholesky", "lsqr"]),\n'
+            ")\n"
+            "-cross_val_score(model, X, y, cv=5).mean()",
+        ),
+        (
+            "md",
+            "`study.advice()` gives each piece as a record; the text summary and `%tune_status` list "
+            "them too. The dashboard's buttons do what `refine` and `run` do here.",
+        ),
+        (
+            "code",
+            "for a in study.advice():\n    print(a.kind, a.label, '|', a.message, '|', a.refine, a.then)",
+        ),
+        ("code", "%tune_status"),
+        (
+            "code",
+            "for a in study.advice():\n"
+            "    if a.kind in ('log-scale', 'freeze'):\n"
+            "        study.refine(**a.refine)\n"
+            "study.space",
+        ),
+        ("code", "study.run(20).wait()\nprint(study.best_value)\nprint(study.code(ranges=True))"),
+        (
+            "md",
+            "The frozen solver is written as its option by `code(ranges=True)`, alpha on its log scale; "
+            "`refine(solver=['svd', 'cholesky', 'lsqr'])` sets it free again. `--stop-when-done` ends a "
+            "run once a regret bound (a Gaussian process fitted to the best trials) falls below the "
+            "objective's noise: here a score on freshly shuffled folds, whose noise soon swamps what "
+            "is left to gain.",
+        ),
+        (
+            "code",
+            "%%tune -n 80 --seed 1 --stop-when-done -o noisy\n"
+            "import random\n"
+            "from sklearn.linear_model import Ridge\n"
+            "from sklearn.model_selection import KFold, cross_val_score\n\n"
+            "folds = KFold(5, shuffle=True, random_state=random.randrange(10**6))\n"
+            "-cross_val_score(Ridge(alpha=tune.loguniform(0.001, 100)), X, y, cv=folds).mean()",
+        ),
+        ("code", "noisy.wait()\nprint(noisy.message)\nprint(len(noisy.trials), 'trials')"),
     ],
 }
 

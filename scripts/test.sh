@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-python -m pip install -q -e ".[test,browser,bench,mlflow]"
+python -m pip install -q -e ".[test,browser,bench,mlflow,docs]"
 python -m pytest "$@"

@@ -238,6 +238,8 @@ def magic_line(options: Any, name: str, direction: str | None = None) -> str:
         parts.append(f"--prune {options.prune}")
     if getattr(options, "start_at_defaults", False):
         parts.append("--start-at-defaults")
+    if getattr(options, "stop_when_done", False):
+        parts.append("--stop-when-done")
     if options.out:
         parts.append(f"-o {options.out}")
     return " ".join(parts)
@@ -260,6 +262,12 @@ def _bounds(dim: Dimension) -> list[str]:
     return [literal(v) for v in values]
 
 
+def frozen(dim: Dimension) -> bool:
+    """Whether a refinement left one value of a float range (``refine(C=0.5)``); integers and
+    steps may have one value in the cell already, and are written as ranges."""
+    return dim.kind in ("uniform", "loguniform") and dim.low is not None and dim.low == dim.high
+
+
 def ranges_code(program: Program, space: Space, cell_space: Space | None = None) -> str:
     """The cell's body with every annotation rewritten to ``space``."""
     writer = _Writer(program)
@@ -268,7 +276,7 @@ def ranges_code(program: Program, space: Space, cell_space: Space | None = None)
         if cell_space is None or site.key not in cell_space.by_key:
             return False
         a, b = space.by_key[site.key], cell_space.by_key[site.key]
-        return a.describe() == b.describe() and a.default == b.default
+        return a.kind == b.kind and a.describe() == b.describe() and a.default == b.default
 
     comment_edits = []
     for site in program.sites:
@@ -282,7 +290,8 @@ def ranges_code(program: Program, space: Space, cell_space: Space | None = None)
         keywords = writer.call_keywords(site)
         args = _bounds(dim) + [f"name={keywords['name']}"] if "name" in keywords else _bounds(dim)
         lead = writer.text.source[s:e].split("#", 1)[0]
-        comment_edits.append((s, e, f"{lead}# tune: {site.kind}({', '.join(args)})"))
+        tail = "" if frozen(dim) else f"# tune: {dim.kind}({', '.join(args)})"
+        comment_edits.append((s, e, lead + tail if tail else ""))
     writer.comment_edits = comment_edits
 
     def site_text(site: Site) -> str:
@@ -294,6 +303,8 @@ def ranges_code(program: Program, space: Space, cell_space: Space | None = None)
             return _wrap(literal(dim.default), program.source, e)
         if unchanged(site):
             return writer.render(s, e, site_text, skip=site)
+        if frozen(dim):  # refined to one value: the cell keeps it as written code
+            return _wrap(literal(dim._num(dim.low)), program.source, e)
         keywords = writer.call_keywords(site)
         extra = []
         if site.kind == "choice":
@@ -312,6 +323,6 @@ def ranges_code(program: Program, space: Space, cell_space: Space | None = None)
             if "default" in keywords:
                 keywords["default"] = literal(dim.default)
         extra = [f"{k}={v}" for k, v in keywords.items()]
-        return f"tune.{site.kind}({', '.join(args + extra)})"
+        return f"tune.{dim.kind}({', '.join(args + extra)})"  # the dimension's scale, maybe switched
 
     return _check(writer.whole(site_text), "cell in the current space")

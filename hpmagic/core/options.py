@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyword
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DEFAULT_MAX_EVALS = 50
@@ -32,7 +32,30 @@ class OptionsError(ValueError):
 
 @dataclass
 class Options:
-    """What ``%%tune`` options say. ``None`` means "not given" (a default applies)."""
+    """What ``%%tune`` options say. ``None`` means "not given" (a default applies).
+
+    Attributes:
+        max_evals: ``-n``: trials in a run (50 when not given; a grid: the whole grid).
+        algo: ``--algo``: ``tpe``, ``rand``, ``anneal``, ``grid`` or ``hyperopt`` (``hyperopt-tpe``).
+        direction: ``--minimize`` / ``--maximize``: "minimize" or "maximize"; None: the objective
+            decides (a ``"score"`` is maximised).
+        seed: ``--seed``: the start-up points are reproducible.
+        timeout: ``--timeout``: start no new trial after this many seconds.
+        early_stop: ``--early-stop``: stop after this many trials without improvement.
+        name: ``--name``: the study's name in the store; a known name continues that study.
+        store: ``--store``: a SQLite file; None keeps the study in memory (``%%tune`` gives
+            ``.hpmagic/studies.db``).
+        parallel: ``--parallel``: trials at once (local worker processes, or on Dask).
+        dask: ``--dask``: a scheduler's address; "" means the kernel's current ``distributed.Client``.
+        prune: ``--prune``: ``none``, ``median`` or ``halving``.
+        wait: ``--wait``: the cell blocks until the run ends.
+        out: ``-o``: also bind the study to this name in the user namespace.
+        mlflow: ``--mlflow``: log to MLflow, in this experiment ("" or True: the study's name).
+        start_at_defaults: ``--start-at-defaults``: a fresh study's trial 0 runs the cell's own values.
+        objectives: ``--objectives``: several named objectives, ``"error:min,latency:min"``.
+        warm_start: ``--warm-start``: earlier trials that seed the search (a stored study's name,
+            ``PATH:NAME``, an export file, an Optuna storage URL, a DataFrame or a study).
+    """
 
     max_evals: int | None = None
     algo: str = "tpe"
@@ -50,6 +73,10 @@ class Options:
     mlflow: str | bool | None = None  # log to MLflow: the experiment's name ("" or True: the study's name)
     start_at_defaults: bool = False  # a fresh study's trial 0 runs the cell's own values
     objectives: str | None = None  # several named objectives: "error:min,latency:min"
+    #: earlier work that seeds the search: a study name, PATH:NAME, an export file, an Optuna
+    #: storage URL[:NAME], a DataFrame's name in the namespace, or (from Python) the DataFrame or study
+    warm_start: Any = field(default=None, compare=False)
+    stop_when_done: bool = False  # end the run when more trials are unlikely to gain more than noise
 
     def check(self) -> Options:
         """Raise :class:`OptionsError` for the first bad option; return self."""
@@ -87,8 +114,20 @@ class Options:
             raise OptionsError(f"--mlflow takes an experiment name, got {self.mlflow!r}")
         if self.objectives is not None:
             self._check_objectives()
+        if isinstance(self.warm_start, str) and not self.warm_start.strip():
+            raise OptionsError(
+                "--warm-start needs a source: a study name, a file, a storage URL or a DataFrame"
+            )
+        if self.warm_start is not None and self.algo == "grid":
+            raise OptionsError(
+                "--warm-start seeds a search that learns; --algo grid tries every point anyway"
+            )
         if not isinstance(self.start_at_defaults, bool):
             raise OptionsError(f"start_at_defaults must be True or False, got {self.start_at_defaults!r}")
+        if not isinstance(self.stop_when_done, bool):
+            raise OptionsError(f"stop_when_done must be True or False, got {self.stop_when_done!r}")
+        if self.stop_when_done and self.objectives:
+            raise OptionsError("--stop-when-done needs one objective; it cannot be used with --objectives")
         return self
 
     def _check_objectives(self) -> None:
@@ -112,4 +151,7 @@ class Options:
             )
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        if data["warm_start"] is not None and not isinstance(data["warm_start"], str):
+            data["warm_start"] = f"<{type(data['warm_start']).__name__}>"  # the table itself is not kept
+        return data

@@ -14,8 +14,11 @@ from typing import Any
 from .space import Dimension, Space, SpaceError, _equal, _same, multiple_in_range
 
 
-def point_of(space: Space, params: dict[str, Any], where: str = "enqueue") -> dict[str, Any]:
-    """Raw params for ``params`` (label or key → value); labels left out take the defaults.
+def point_of(
+    space: Space, params: dict[str, Any], where: str = "enqueue", fill: bool = True
+) -> dict[str, Any]:
+    """Raw params for ``params`` (label or key → value); labels left out take the defaults
+    (without ``fill``, a label left out that the point needs is a :class:`SpaceError`).
 
     Raises :class:`SpaceError` naming the label for an unknown label, a value outside
     its range, an option that is not one of the choice's, or a label that the chosen
@@ -36,8 +39,10 @@ def point_of(space: Space, params: dict[str, Any], where: str = "enqueue") -> di
             if name in params:
                 raw[dim.key] = _raw_value(dim, params[name], where)
                 used.add(name)
-            else:
+            elif fill:
                 raw[dim.key] = dim.default if dim.contains(dim.default) else _first(dim)
+            else:
+                raise SpaceError(f"{where}: no value for {dim.label!r}")
             if dim.is_choice:
                 walk((dim.key, raw[dim.key]))
 

@@ -76,6 +76,8 @@ class Dimension:
             return {"mu": self.mu, "sigma": self.sigma}
         if self.kind == "quniform":
             return (self._num(self.low), self._num(self.high), self._num(self.q))
+        if self.kind in ("uniform", "loguniform") and self.low is not None and self.low == self.high:
+            return self.low  # frozen by ``refine(x=value)``: one value, as refine takes it
         return (self._num(self.low), self._num(self.high))
 
     def _num(self, x: float | None) -> Any:
@@ -234,6 +236,8 @@ class Space:
             k, lo, hi = dim.key, dim.low, dim.high
             if dim.is_choice:
                 return hp.choice(k, [dict(_o=i, **build((k, i))) for i in dim.allowed])
+            if dim.kind in ("uniform", "loguniform") and lo == hi:
+                return hp.choice(k, [lo])  # frozen by refine: one value
             if dim.kind == "uniform":
                 return hp.uniform(k, lo, hi)
             if dim.kind == "loguniform":
@@ -268,7 +272,7 @@ class Space:
             v = seq[0]
             if dim.is_choice:
                 raw[key] = dim.allowed[int(v)]
-            elif dim.kind == "quniform" and dim.low == dim.high:
+            elif dim.is_bounded and dim.kind not in INT_KINDS and dim.low == dim.high:
                 raw[key] = dim._num(dim.low)
             elif dim.kind in INT_KINDS:
                 raw[key] = int(min(max(round(float(v)), dim.low), dim.high))
@@ -289,7 +293,7 @@ class Space:
             v = raw[dim.key]
             if dim.is_choice:
                 vals[dim.key] = [dim.allowed.index(v)]
-            elif dim.kind == "quniform" and dim.low == dim.high:
+            elif dim.is_bounded and dim.kind not in INT_KINDS and dim.low == dim.high:
                 vals[dim.key] = [0]
             else:
                 vals[dim.key] = [float(v)]
@@ -319,6 +323,12 @@ class Space:
             for dim in dims:
                 _refine_dim(dim, value)
         return new
+
+    def frozen(self) -> dict[str, Any]:
+        """key → value of each number refined to one value (``refine(x=0.5)``), as raw params hold it."""
+        return {
+            d.key: d._num(d.low) for d in self.dims if d.is_bounded and d.low is not None and d.low == d.high
+        }
 
     def reachable(self, dim: Dimension, allowed: dict[str, list[int]] | None = None) -> bool:
         """Whether some point of the space has ``dim`` active (its options are all kept).
@@ -371,28 +381,36 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _refine_choice(dim: Dimension, value: Any, where: str) -> None:
+    """Keep the options ``value`` names (as ``space`` shows them) of a choice."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise SpaceError(
+            f"{where}: give the options to keep as a list, e.g. {dim.options[:2]!r}; got {value!r}"
+        )
+    keep: list[int] = []
+    for v in value:
+        v = _plain(v)
+        matches = [i for i, o in enumerate(dim.options) if _same(o, v)] or [
+            i for i, o in enumerate(dim.options) if _equal(o, v)
+        ]
+        if not matches:
+            raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options!r}")
+        keep.extend(i for i in matches if i not in keep)
+    if not keep:
+        raise SpaceError(f"{where}: keep at least one of the options {dim.options!r}")
+    dim.allowed = sorted(keep)
+    if dim.default not in dim.allowed:
+        dim.default = dim.allowed[0]
+
+
 def _refine_dim(dim: Dimension, value: Any) -> None:
     where = f"refine {dim.key}"
     if dim.is_choice:
-        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
-            raise SpaceError(
-                f"{where}: give the options to keep as a list, e.g. {dim.options[:2]!r}; got {value!r}"
-            )
-        keep: list[int] = []
-        for v in value:
-            v = _plain(v)
-            matches = [i for i, o in enumerate(dim.options) if _same(o, v)] or [
-                i for i, o in enumerate(dim.options) if _equal(o, v)
-            ]
-            if not matches:
-                raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options!r}")
-            keep.extend(i for i in matches if i not in keep)
-        if not keep:
-            raise SpaceError(f"{where}: keep at least one of the options {dim.options!r}")
-        dim.allowed = sorted(keep)
-        if dim.default not in dim.allowed:
-            dim.default = dim.allowed[0]
-        return
+        return _refine_choice(dim, value, where)
+    value = _switch_scale(dim, value, where)
+    one = dim.is_bounded and _is_number(_plain(value))
+    if one:
+        value = (value, value)  # a single value freezes the dimension there
     shape = "(mu, sigma)" if dim.kind in ("normal", "lognormal") else "(low, high)"
     if dim.kind == "quniform":
         shape = "(low, high) or (low, high, q)"
@@ -415,7 +433,10 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
         (low, high), q = value, dim.q
     else:
         raise SpaceError(f"{where}: give {shape}, got {tuple(value)!r}")
-    check_bounds(dim.kind, low, high, q, None, where=where)
+    if not (one and dim.kind in ("uniform", "loguniform")):  # a frozen float: one value
+        check_bounds(dim.kind, low, high, q, None, where=where)
+    elif dim.is_log and low <= 0:
+        raise SpaceError(f"{where}: a value on a log scale must be > 0, got {low!r}")
     if dim.kind in INT_KINDS:
         low, high = int(low), int(high)
     if dim.kind == "quniform":
@@ -427,8 +448,35 @@ def _refine_dim(dim: Dimension, value: Any) -> None:
             low, high, q = int(low), int(high), int(q)
         dim.as_int = as_int
     dim.low, dim.high, dim.q = low, high, q
-    if not dim.contains(dim.default):
+    if low == high:
+        dim.default = dim._num(low) if dim.kind != "uniform" else float(low)
+    elif not dim.contains(dim.default):
         dim.default = _midpoint(dim)
+
+
+#: the kinds a refinement may switch between: ``refine(C=("log", 1e-3, 10))``
+SCALES = {
+    "uniform": ("uniform", "loguniform"),
+    "loguniform": ("uniform", "loguniform"),
+    "int": ("int", "logint"),
+    "logint": ("int", "logint"),
+}
+
+
+def _switch_scale(dim: Dimension, value: Any, where: str) -> Any:
+    """``("log", low, high)`` / ``("linear", low, high)``: the dimension's scale changes, then
+    its range is refined as usual (the rest of the tuple); anything else is returned as it is."""
+    if not (isinstance(value, (list, tuple)) and value and value[0] in ("log", "linear")):
+        return value
+    scale = value[0]
+    if dim.kind not in SCALES:
+        raise SpaceError(
+            f"{where}: only uniform, loguniform, int and logint dimensions change scale, not {dim.kind}"
+        )
+    rest = tuple(value[1:]) or (dim.low, dim.high)
+    linear, log = SCALES[dim.kind]
+    dim.kind = log if scale == "log" else linear
+    return rest
 
 
 def zoom(space: Space, points: list[dict[str, Any]], pad: float = 0.1) -> dict[str, Any]:

@@ -101,7 +101,21 @@ def frozen(value: Mapping[str, Any] | None) -> FrozenDict:
 
 @dataclass(frozen=True, slots=True)  # no __dict__ per trial: a long study keeps thousands
 class Trial:
-    """One ended trial, as users see it (``raw`` is the search's view of its point)."""
+    """One ended trial, as users see it (``raw`` is the search's view of its point).
+
+    Attributes:
+        number: its number in the study (continued studies number on).
+        params: label → value of the dimensions active in this trial.
+        value: the objective (the first one with several), or None for a failed trial; a pruned
+            trial keeps its last report.
+        state: ``"complete"``, ``"failed"`` or ``"pruned"``.
+        duration: seconds it ran.
+        error: a failed trial's message with the cell line.
+        extras: the other JSON entries of the cell's result dict.
+        output: what it printed (the last 64 KiB).
+        reports: ``(step, value)`` pairs of its ``tune.report`` calls.
+        values: with several objectives (``--objectives``): name → value.
+    """
 
     number: int
     params: Mapping[str, Any]
@@ -139,6 +153,7 @@ class Trial:
         return v if v is not None and math.isfinite(v) else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The trial as a plain dict: its fields, ``values`` with several objectives, and its extras."""
         return {
             "number": self.number,
             "params": dict(self.params),

@@ -19,6 +19,7 @@ from ..integrations import mlflow
 from ..search.searcher import SearchSettings
 from ..storage.store import StoreObserver, continued
 from .study import Study
+from .warmstart import source_of, warm_start
 
 
 def create_study(
@@ -39,12 +40,18 @@ def create_study(
     namespace = namespace if namespace is not None else {}
     if options.mlflow is not None:
         mlflow.require()  # before anything is written to the store
+    warm = None
+    if options.warm_start is not None:  # read now: a source that cannot be read writes nothing
+        name = options.name or program.default_name()
+        warm = source_of(options.warm_start, namespace, options.store, name)
     if options.store is None:
         study = Study(program, namespace, options)
     else:
         study = open_study(program, namespace, options)
     if search_settings is not None:
         study.search_settings = search_settings
+    if warm is not None:  # before the first ask, so the search starts from it
+        warm_start(study, warm)
     if options.start_at_defaults and study._fresh():  # a continued study has run them already
         study.enqueue_defaults()
     if options.mlflow is not None:  # every ended trial also goes to MLflow, from a thread of its own

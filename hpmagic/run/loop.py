@@ -21,6 +21,7 @@ from ..core.options import Options
 from ..core.space import Space
 from ..core.trials import FAILED, Trial
 from ..search.base import Exhausted
+from .advising import DONE_EVERY
 from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome
 from .processes import ExecutorError
 from .searching import values_of
@@ -138,6 +139,7 @@ class RunLoop:
         trial = record(self.study, number, raw, outcome)
         self.check_first_failures(trial)
         self.check_early_stop(trial)
+        self.check_done()
 
     def check_first_failures(self, trial: Trial) -> None:
         if len(self.first_errors) >= SAME_FAILURE_LIMIT:
@@ -162,6 +164,19 @@ class RunLoop:
         self.since_best = 0 if improved else self.since_best + 1
         if study.options.early_stop and self.since_best >= study.options.early_stop and best:
             study._end("early-stop", f"no improvement in {self.since_best} trials")
+
+    def check_done(self) -> None:
+        """``--stop-when-done``: end the run once more trials are unlikely to gain more than noise."""
+        study = self.study
+        if not study.options.stop_when_done or len(study) % DONE_EVERY:
+            return
+        found = study.done_estimate()
+        if found is not None and found.done:
+            study._end(
+                "done",
+                f"stopped: after {found.n} trials more are unlikely to beat the best by more than "
+                f"the objective's noise (regret bound {found.regret:.3g} ≤ noise {found.noise:.3g})",
+            )
 
 
 def report_hook(study: Study, number: int) -> Callable[[float, int], bool] | None:

@@ -35,6 +35,7 @@ class Refinement:
 
     @property
     def search_space(self) -> Space:
+        """The current space as the search sees it (``space`` is its readable summary)."""
         with self._lock:
             return self._space
 

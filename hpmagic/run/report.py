@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from ..core.text import shorten
-from ..core.trials import COMPLETE, FAILED, PRUNED, Trial
+from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial
 
 ERROR_CHARS = 90  # of an error shown in the table (the whole error is a click away)
 OUTPUT_CHARS = 64 * 1024  # of a trial's printed output (and of its error) shown: the tail
@@ -125,9 +125,36 @@ def state_line(study: Any, stopping: bool = False) -> str:
     return study.message or study.end_reason or "not started"
 
 
+def warm_line(study: Any) -> str | None:
+    """One line about the trials that seeded the search (``--warm-start``), apart from the study's own."""
+    warm = getattr(study, "warm_start", None)
+    if warm is None:
+        return None
+    trials = warm.trials
+    direction = Direction.of(study.direction)
+    best = direction.best(trials)
+    text = f"warm start: {len(trials)} trials of {warm.source} seed the search, not counted here"
+    if best is not None:
+        text += f" (best there {_fmt(best.value)})"
+    if warm.verdict == "dropped":
+        return text + "; dropped: its suggestions did worse here than a search without it"
+    if warm.verdict == "kept":
+        return text + "; kept: its suggestions did as well here as a search without it, or better"
+    if trials and getattr(study, "_searching", None) is not None and study._searching.testing is not None:
+        return text + "; on trial: the first trials alternate with a search without it"
+    return text
+
+
 def _notes_html(study: Any) -> str:
-    """The study's lasting notes (continued, space changed, no longer saved), escaped."""
-    return "".join(
+    """The study's lasting notes (continued, space changed, no longer saved), escaped; the warm
+    start's line first, in its own colour (those trials are not the study's)."""
+    warm = warm_line(study)
+    head = (
+        f"<div class='hpmagic-warm' style='color:#1f5fa8;font-size:12px'>{html.escape(warm)}</div>"
+        if warm
+        else ""
+    )
+    return head + "".join(
         f"<div style='color:#8a5a00;font-size:12px'>{html.escape(note)}</div>"
         for note in shown_notes(study.notes)
     )
@@ -146,6 +173,16 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
     return head + shorten(format_params(trial.params), PARAM_CHARS)
 
 
+def advice_lines(study: Any) -> list[str]:
+    """``advice: log-scale C: …`` per piece of the study's advice (edges are said apart, as
+    warnings); none when the advice cannot be worked out (the summary must still show)."""
+    try:
+        found = study.advice()
+    except Exception:  # noqa: BLE001 - advice is a hint: never the reason a summary fails
+        return []
+    return [f"advice: {shorten(a.line(), NOTE_CHARS)}" for a in found if a.kind != "widen"]
+
+
 def text_summary(study: Any, recent: int = 8) -> str:
     """Several lines of plain text: where the run is, the best config, the last trials."""
     trials = study.trials
@@ -153,6 +190,9 @@ def text_summary(study: Any, recent: int = 8) -> str:
     for t in trials:
         counts[t.state] = counts.get(t.state, 0) + 1
     lines = [f"hpmagic study '{study.name}' ({study.direction}) — {state_line(study)}"]
+    warm = warm_line(study)
+    if warm:
+        lines.append(f"  {warm}")
     lines.extend(f"  note: {note}" for note in shown_notes(study.notes))
     lines.append("  " + progress_line(study, counts))
     best = study.best_trial
@@ -164,6 +204,7 @@ def text_summary(study: Any, recent: int = 8) -> str:
     if getattr(study, "objectives", ()) and best is not None:
         lines.append("  " + front_heading(study) + ":")
         lines.extend("    " + line for line in front_lines(study))
+    lines.extend("  " + line for line in advice_lines(study))
     if trials:
         lines.append(f"  last {min(recent, len(trials))} of {len(trials)} trials:")
         lines.extend("   " + _trial_line(t, best) for t in reversed(trials[-recent:]))
@@ -223,5 +264,11 @@ def summary_line(study: Any) -> str:
         parts.append(f"best {study.best_value:.6g} at {study.best_params}")
     if getattr(study, "objectives", ()):
         parts.append(front_heading(study))
+    warm = getattr(study, "warm_start", None)
+    if warm is not None:  # seeded the search; not among the trials counted above
+        parts.append(
+            f"warm start: {len(warm.trials)} trials of {warm.source}"
+            + (f", {warm.verdict}" if warm.verdict else "")
+        )
     parts.extend(study.notes)
     return "; ".join(parts)

@@ -28,11 +28,13 @@ class Results:
 
     @property
     def best_params(self) -> dict[str, Any]:
+        """The best trial's params, active labels only (``{}`` before there is a best trial)."""
         best = self.best_trial
         return dict(best.params) if best else {}
 
     @property
     def best_value(self) -> float | None:
+        """The best trial's objective (the first objective with several), or None."""
         best = self.best_trial
         return best.value if best else None
 
@@ -85,6 +87,14 @@ class Results:
         from ..storage.export import export
 
         return export(self, path)
+
+    def to_optuna(self, storage: str, name: str | None = None, replace: bool = False) -> Any:
+        """Write the study to Optuna's ``storage`` (e.g. ``"sqlite:///optuna.db"``) as a study of
+        the same name (or ``name``), for ``optuna.load_study`` and optuna-dashboard; returns the
+        Optuna study. Needs ``hpmagic[optuna]``; see :mod:`hpmagic.integrations.optuna`."""
+        from ..integrations.optuna import export_study
+
+        return export_study(self, storage, name, replace)
 
     def code(self, ranges: bool = False, trial: int | Trial | None = None) -> str:
         """The cell with each annotation replaced by its best value (``ranges``: by the current

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ..core.objectives import Objective
+from ..core.objectives import Objective, objective_keys
 from ..core.options import DEFAULT_MAX_EVALS
 from ..core.space import Space
 from ..core.trials import COMPLETE, FAILED, Direction, Trial
 from ..search import grid, pruning
 from ..search.base import Searcher
 from ..search.searcher import SearchSettings, make_searcher
+from .warmsearch import Alternating, Contest
 
 
 class SearchSession:
@@ -45,6 +46,14 @@ class SearchSession:
         self._rescored_at = -1  # with several objectives: how many trials the keys were computed for
         #: raw points queued by hand (enqueue, --start-at-defaults): asked before the searcher
         self.queue: deque[dict[str, Any]] = deque()
+        #: --warm-start: what seeded the search, and its trials (numbered below 0), told before the study's
+        self.warm_start: Any = None
+        self.warm: list[Trial] = []
+        self.calibrate = True  # False: the source's values are told as they are (benchmarks compare)
+        self._calibrated_warm: list[Trial] | None = None
+        #: while a warm start is on trial: the contest, and the search of the study's own trials alone
+        self.testing: Contest | None = None
+        self._cold: Searcher | None = None
         #: trials in flight by number: which search proposed each (``--algo auto``), until recorded
         self.proposers: dict[int, str] = {}
 
@@ -55,6 +64,17 @@ class SearchSession:
         if by:
             self.proposers[number] = by
 
+    def seed(self, warm_start: Any) -> None:
+        """Tell the search a warm start's trials first, whenever it is built (see hpmagic.run.warmstart)."""
+        self.warm_start = warm_start
+        self.warm = list(warm_start.trials)
+        self.current = self._cold = None
+        # with one objective, the first trials test whether the source helps here
+        best = Direction.of(warm_start.direction).best(self.warm) if self.warm else None
+        self.testing = (
+            Contest(dict(best.raw) if best else None) if self.warm and not self.objectives else None
+        )
+
     def searcher(
         self,
         space: Space,
@@ -63,7 +83,59 @@ class SearchSession:
         keys: Callable[[], dict[int, float]],
     ) -> Searcher:
         """The searcher, told every trial's key anew with several objectives. ``keys``: the
-        trials' keys (``objective_keys``), kept by whoever holds ``trials`` (the study's ledger)."""
+        trials' keys (``objective_keys``), kept by whoever holds ``trials`` (the study's ledger).
+        While a warm start is on trial, the seeded search and the study's own take turns."""
+        seeded = self._seeded(space, trials, direction, keys)
+        if self.testing is None:
+            return seeded
+        if self._cold is None:  # the study's trials but those the seeded side asked for
+            trials = [t for t in trials if self.testing.asked.get(t.number) != "warm"]
+            losses = search_losses(trials, direction, self.settings.pruned)
+            history = [(t.number, t.raw, loss, t.state == FAILED) for t, loss in zip(trials, losses)]
+            self._cold = make_searcher(self.algo, space, self.rng, history, self.effective_settings())
+        return Alternating(seeded, self._cold, self.testing)  # type: ignore[return-value]
+
+    def judge(self, trial: Trial, trials: list[Trial], direction: Direction) -> str | None:
+        """Count an ended trial in the warm start's trial; a note when the source is dropped."""
+        if self.testing is None:
+            return None
+        good = trial.state == COMPLETE and trial.finite_value is not None and trial.feasible
+        verdict = self.testing.ended_trial(
+            trial.number, Direction.of(direction).loss(trial.value) if good else None
+        )
+        if verdict is None:
+            return None
+        contest, self.testing, self._cold = self.testing, None, None
+        self.current = None  # from now on, one search told every trial
+        self.warm_start.verdict = verdict
+        if verdict == "kept":
+            return None
+        self.warm, self.current = [], None  # the search goes on from the study's own trials
+        sign = Direction.of(direction).sign
+        return (
+            f"warm start dropped after {contest.ended} trials: the best trial it suggested "
+            f"({sign * contest.best['warm']:.6g}) did worse here than most trials of a search without it "
+            f"(median {sign * contest.median('cold'):.6g}, best {sign * contest.best['cold']:.6g})"
+        )
+
+    def _seeded(
+        self,
+        space: Space,
+        trials: list[Trial],
+        direction: Direction,
+        keys: Callable[[], dict[int, float]],
+    ) -> Searcher:
+        """The search told the warm start's trials (if any) and the study's own (while the source is
+        on trial, not those the search without it asked for: each side learns from its own)."""
+        if self.testing is not None:
+            trials = [t for t in trials if self.testing.asked.get(t.number) != "cold"]
+        if self.warm:  # told first, ranked with the study's own trials
+            if self.calibrate and not self.objectives:
+                trials = self._calibrated(space, trials, direction) + trials
+            else:
+                trials = self.warm + trials
+            if self.objectives:
+                keys = lambda: objective_keys(trials, self.objectives)  # noqa: E731
         if self.objectives and self.current is not None and self._rescored_at != len(trials):
             rescore = getattr(self.current, "rescore", None)
             if rescore is None:
@@ -82,9 +154,20 @@ class SearchSession:
             self.current = make_searcher(self.algo, space, self.rng, history, self.effective_settings())
         return self.current
 
+    def _calibrated(self, space: Space, trials: list[Trial], direction: Direction) -> list[Trial]:
+        """The warm trials' values given the study's own (see hpmagic.run.warmsearch.calibrated),
+        renewed at each ask while the study has few trials of its own, then kept."""
+        from .warmsearch import CALIBRATE_UNTIL, calibrated
+
+        if len(trials) > CALIBRATE_UNTIL and self._calibrated_warm is not None:
+            return self._calibrated_warm
+        self._calibrated_warm = calibrated(space, self.warm, trials, Direction.of(direction).sign)
+        self.current = None  # built now from the renewed values, and again at the next ask
+        return self._calibrated_warm
+
     def reset(self) -> None:
         """Forget the searcher: the space or the direction changed; the next ask rebuilds it."""
-        self.current = None
+        self.current = self._cold = None
 
     def effective_settings(self) -> SearchSettings:
         """The settings the searcher is built with: whether there are several objectives (``auto``
@@ -102,7 +185,12 @@ class SearchSession:
                 loss = None if trial.state != COMPLETE or not trial.values else math.inf
             else:
                 loss = search_loss(trial, direction, trials, self.settings.pruned)
-            self.current.tell(trial.number, trial.raw, loss, failed=trial.state == FAILED)
+            side = self.testing.asked.get(trial.number) if self.testing is not None else None
+            failed = trial.state == FAILED
+            if side != "cold":
+                self.current.tell(trial.number, trial.raw, loss, failed=failed)
+            if side == "cold" and self._cold is not None:  # each side learns only from its own trials
+                self._cold.tell(trial.number, trial.raw, loss, failed=failed)
 
     def default_n(self, space: Space, trials: list[Trial]) -> int:
         """Trials a run starts without -n: the untried grid points for grid, else the default."""
@@ -151,6 +239,9 @@ class SearchControl:
     _ledger: Any
     direction: Direction
 
+    def note(self, text: str, once: str | None = None) -> None:
+        raise NotImplementedError
+
     @property
     def search_settings(self) -> SearchSettings:
         """How this study searches beyond its options (benchmarks compare settings through it)."""
@@ -174,8 +265,22 @@ class SearchControl:
                 self._space, self._ledger.trials, self.direction, self._ledger.rank_keys
             )
 
+    @property
+    def warm_start(self) -> Any:
+        """What ``--warm-start`` seeded the search with (:class:`hpmagic.run.warmstart.WarmStart`), or None."""
+        return self._searching.warm_start
+
+    @property
+    def warm_trials(self) -> list[Trial]:
+        """The warm start's trials that seed the search (numbered -1, -2, …; not in ``trials``)."""
+        return list(self._searching.warm)
+
     def _tell(self, trial: Trial) -> None:
         self._searching.tell(trial, self._ledger.trials, self.direction)
+        if self._searching.testing is not None:
+            said = self._searching.judge(trial, self._ledger.trials, self.direction)
+            if said:
+                self.note(said)
 
 
 def values_of(space: Space, raw: dict[str, Any]) -> dict[str, Any]:

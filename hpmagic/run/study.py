@@ -27,6 +27,7 @@ from ..core.space import Space
 from ..core.trials import Direction, Trial
 from ..search import grid, pruning
 from ..search.searcher import SearchSettings
+from .advising import Advising
 from .events import Observers, failure_note
 from .execution import Executor
 from .ledger import Ledger, first_direction
@@ -37,7 +38,7 @@ from .results import Results
 from .searching import SearchControl, SearchSession
 
 
-class Study(Refinement, Results, Queueing, SearchControl):
+class Study(Refinement, Results, Queueing, SearchControl, Advising):
     """A tuning study of one cell. Built by :func:`create_study` (or ``%%tune``)."""
 
     def __init__(
@@ -84,7 +85,7 @@ class Study(Refinement, Results, Queueing, SearchControl):
         self._done.set()
         self._active = False  # a run is going (false already while run_ended observers run)
         self.log = io.StringIO()  # output of the run thread outside trials
-        self.end_reason: str | None = None  # completed, stopped, timeout, early-stop, failing, error
+        self.end_reason: str | None = None  # completed, stopped, timeout, early-stop, done, failing, error
         self.message: str | None = None  # one line for people about the end of the run
         self.n_target = self.n_started = 0  # trials the current run is to start, and has started
         self.n_before_run = len(self._ledger.trials)  # trials that ended before the current run
@@ -106,24 +107,29 @@ class Study(Refinement, Results, Queueing, SearchControl):
 
     @property
     def trials(self) -> list[Trial]:
+        """The ended trials, in the order they ended (a copy: it does not grow as the run goes on)."""
         with self._lock:
             return list(self._ledger.trials)
 
     @property
     def best_trial(self) -> Trial | None:
+        """The best complete, feasible trial (the Pareto front's first with several objectives), or None."""
         with self._lock:
             return self._ledger.best
 
     @property
     def running(self) -> bool:
+        """Whether a run goes on (trials may still start or end)."""
         return self._active
 
     def counts(self) -> dict[str, int]:
+        """How many ended trials are in each state, e.g. ``{"complete": 28, "failed": 1, "pruned": 1}``."""
         with self._lock:
             return self._ledger.counts()
 
     @property
     def n_ended_this_run(self) -> int:
+        """Trials ended since the current (or last) run started."""
         with self._lock:
             return len(self._ledger.trials) - self.n_before_run
 
@@ -137,6 +143,7 @@ class Study(Refinement, Results, Queueing, SearchControl):
         self._observers.add(observer)
 
     def unsubscribe(self, observer: Any) -> None:
+        """Stop telling ``observer`` what happens."""
         self._observers.remove(observer)
 
     @property

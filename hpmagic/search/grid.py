@@ -45,6 +45,8 @@ def values(dim: Dimension) -> list[Any]:
         first, last = math.ceil(lo / dim.q - 1e-9), math.floor(hi / dim.q + 1e-9)
         out = [round(i * dim.q, 12) for i in range(first, last + 1)] or [lo]
         return [int(round(x)) for x in out] if dim.as_int else out
+    if kind in ("uniform", "loguniform") and lo == hi:
+        return [float(lo)]  # frozen by refine
     if kind == "uniform":
         out = list(np.linspace(lo, hi, CONTINUOUS_POINTS))
     elif kind == "loguniform":

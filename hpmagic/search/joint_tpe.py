@@ -8,10 +8,16 @@ into the good ones and the rest; candidates are drawn near good trials as whole
 points, and the one with the highest ratio of the good trials' density l(x) to
 the others' g(x) is proposed (TPE's expected improvement grows with l/g).
 
-Numbers live on the unit interval (log scales in logarithms; an integer or a
-quantised value as the continuous range its rounding covers); a choice is its
-option's position. Kernels are normals truncated to [0, 1], and for a choice a
-distribution that keeps the trial's option with probability ``1 - cat_smoothing``.
+Numbers live on the unit interval (:mod:`.encoding`: log scales in logarithms; an
+integer or a quantised value as the continuous range its rounding covers; a list of
+numbers in its order); a choice of categories is its option's position. Kernels are
+normals truncated to [0, 1], never narrower than half of what one value of a discrete
+axis owns (``step_floor``), and for categories a distribution that keeps the trial's
+option with probability ``1 - cat_smoothing``.
+
+No point is proposed twice while untried ones remain: a candidate that was already
+tried, or is running, gives way to the next best, then to untried draws of the prior;
+on a discrete space a deterministic cell evaluated twice is a trial thrown away.
 Kernel widths anneal: wide after the start-up, so good trials in different basins
 reach each other, and narrowing as the study grows, so the best region is then
 searched finely (``bandwidth`` × ((n + 1) / (start-up + 1)) ^ −``anneal`` with n
@@ -60,6 +66,10 @@ class JointTPESettings:
     ((n + 1) / 6) ** -0.7 with n trials (0.045 at 50, 0.028 at 100, the 0.005 floor
     near 1200). ``recombine``: candidates mix coordinates of good trials; None: only with
     several objectives, where it was measured to help (benchmarks/multiobjective.py).
+    ``step_floor``: a discrete axis's kernels are at least this share of one value wide.
+    ``choice_gamma`` / ``choice_explore``: how a choice between options with settings of
+    their own is drawn after the start-up (``choice_gamma=0``: by the model's ratio
+    alone, which froze on one option; benchmarks/model_choice.py).
     """
 
     n_startup_jobs: int = 5
@@ -69,6 +79,9 @@ class JointTPESettings:
     bandwidth: float = 0.2
     anneal: float = 0.7
     recombine: bool | None = None
+    step_floor: float = 0.5
+    choice_gamma: float = 0.25
+    choice_explore: float = 5.0
 
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -232,6 +245,23 @@ _PRIOR_DRAWS = 64
 _ENUMERABLE = 100_000
 
 
+def model_settings(settings: JointTPESettings) -> dict[str, Any]:
+    """The settings one group's model takes (the choice settings are the search's own)."""
+    out = asdict(settings)
+    del out["choice_gamma"], out["choice_explore"]
+    return out
+
+
+def _under(space: Space, dim: Any, head: tuple[str, int]) -> bool:
+    """Whether ``dim`` sits (at any depth) under the option ``head`` of a choice."""
+    parent = dim.parent
+    while parent is not None:
+        if parent == head:
+            return True
+        parent = space.by_key[parent[0]].parent
+    return False
+
+
 def point_key(raw: dict[str, Any]) -> tuple[Any, ...]:
     """A point as something a set holds: its values by key, in key order."""
     return tuple(sorted(raw.items()))
@@ -329,9 +359,10 @@ class JointTPESearch(SearcherBase):
     only the trials where the group was active, so the options of a choice do
     not blur each other's ranges. Until the group under each option of a choice
     has had its own start-up (``n_startup_jobs`` points), that choice is set to the
-    option tried least: otherwise an option that looked good early (an easy,
-    mediocre model) takes every later trial before the others' ranges were ever
-    explored. A failed trial counts as its worst result.
+    option tried least; after that its option is drawn by Thompson sampling
+    (:meth:`_sample_option`), so an option that looked good early (an easy, mediocre
+    model) does not take every later trial while the others' ranges are still
+    unexplored. A failed trial counts as its worst result.
     """
 
     def __init__(
@@ -340,9 +371,17 @@ class JointTPESearch(SearcherBase):
         super().__init__(space, rng)
         settings = settings or JointTPESettings()
         self.models = {
-            parent: JointTPE(flat(dims), **asdict(settings)) for parent, dims in groups(space).items()
+            parent: JointTPE(flat(dims), **model_settings(settings)) for parent, dims in groups(space).items()
         }
         self.n_startup = settings.n_startup_jobs
+        self.choice_gamma = settings.choice_gamma
+        self.choice_explore = settings.choice_explore
+        self._depth = {  # how many dimensions each option of a choice brings, nested ones too
+            (d.key, o): sum(1 for e in space.dims if _under(space, e, (d.key, o)))
+            for d in space.dims
+            if d.is_choice
+            for o in d.allowed
+        }
         self._asked: dict[tuple[str, int], int] = {}  # points proposed under each option with a group
         self._tried: set[tuple[Any, ...]] = set()  # every point told or proposed: none is proposed twice
 
@@ -377,10 +416,40 @@ class JointTPESearch(SearcherBase):
             least = min(tried.values())
             if least < self.n_startup:  # an option whose group has not had its start-up
                 point[key] = int(rng.choice([h[1] for h in heads if tried[h] == least]))
+            elif self.choice_gamma:
+                point[key] = self._sample_option(parent, dim, rng)
             head = (key, point[key])
             if head in self.models:
                 self._asked[head] = max(len(self.models[head]), self._asked.get(head, 0)) + 1
         return point
+
+    def _sample_option(self, parent: tuple[str, int] | None, dim: Any, rng: np.random.Generator) -> int:
+        """An option of a choice with settings of its own, drawn by how likely it is to give a good trial.
+
+        Each option's chance is a Beta posterior of its trials landing among the best
+        ``choice_gamma`` of all trials of the choice (Thompson sampling): an option that
+        keeps giving good trials is drawn most, one that never does is drawn less and less,
+        but none is frozen out by the few trials of its start-up. Until an option has had
+        ``choice_explore`` × (1 + its dimensions) trials, its bad ones count only in part:
+        a few random points in a space of several settings say little about its best.
+        """
+        model = self.models[parent]
+        n = len(model)
+        column = model._points[:n, [a.dim.key for a in model.axes].index(dim.key)]
+        losses = np.asarray(model._losses)
+        finite = np.sort(losses[np.isfinite(losses)])
+        threshold = (
+            finite[max(1, math.ceil(self.choice_gamma * len(finite))) - 1] if len(finite) else -math.inf
+        )
+        draws = []
+        for position, option in enumerate(dim.allowed):
+            mine = losses[column == position]
+            good = int((mine <= threshold).sum())
+            explored = 1.0
+            if self.choice_explore:
+                explored = min(1.0, len(mine) / (self.choice_explore * (1 + self._depth[(dim.key, option)])))
+            draws.append(rng.beta(1 + good, 1 + (len(mine) - good) * explored))
+        return int(dim.allowed[int(np.argmax(draws))])
 
     def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
         if self.space.contains(raw):  # a pruned or failed point, or one from an earlier run, was tried too

@@ -66,6 +66,11 @@ def make_searcher(
     """The searcher ``algo`` names over ``space``, told the ``history`` of earlier trials."""
     settings = settings or SearchSettings()
     algo = ALGO_ALIASES.get(algo, algo)
+    if space.frozen() and algo != "grid":
+        from .frozen import FrozenSearch
+
+        inner = make_searcher(algo, FrozenSearch.free_space(space), rng, (), settings)
+        return FrozenSearch.told(inner, space, history)
     searcher: Searcher
     if algo == "grid":
         from .grid import GridSearch

@@ -103,6 +103,7 @@ class Dashboard:
         self._importance: list[tuple[str, float]] = []
         self._run_starts: set[int] = set()  # positions in the trials where a run this view saw began
         self.view_data: dict[str, Any] = {}  # what each view last drew (parallel, map, runs)
+        self.painters: dict[str, Any] = {}  # one kept figure per plot (hpmagic.ui.repaint)
         self._displays: list[Any] = []  # display handles, updated when the run ends
         self._controls: Any = None
         self._updating_table = False
@@ -416,6 +417,7 @@ class Dashboard:
             if dim.key in self.dimension_plots:
                 versions[f"dim:{dim.key}"] = (
                     h.touched.get(dim.key, 0),
+                    dim.kind,  # refine may switch a scale and keep the bounds
                     dim.low,
                     dim.high,
                     tuple(dim.allowed),
@@ -450,7 +452,7 @@ class Dashboard:
         h, study = self.history, self.study
         if name == "convergence":
             data = plotdata.convergence(h.numbers, h.values, h.states, study.direction)
-            self.convergence.value = plots.convergence_png(data)
+            self.convergence.value = self._painter("convergence").png(data)
         elif name.startswith("dim:"):
             key = name[4:]
             dim = study.search_space.by_key[key]
@@ -464,7 +466,7 @@ class Dashboard:
                 positions=h.positions.get(key, []),
                 params=h.params.get(key, []),
             )
-            self.dimension_plots[key].value = plots.dimension_png(data)
+            self.dimension_plots[key].value = self._painter("dimension", key).png(data)
         elif name == "curves":
             states = dict(zip(h.numbers, h.states))
             final = dict(zip(h.numbers, h.values))
@@ -473,6 +475,15 @@ class Dashboard:
             self.curves_box.layout.display = ""
         elif name in self.view_names:
             self._draw_view(name)
+
+    def _painter(self, kind: str, key: str = "") -> Any:
+        """The kept figure of one plot: redraws reuse its artists (see hpmagic.ui.repaint)."""
+        from .repaint import Painter
+
+        name = f"{kind}:{key}" if key else kind
+        if name not in self.painters:
+            self.painters[name] = Painter(kind)
+        return self.painters[name]
 
     def _draw_importance(self, now_: bool) -> None:
         from . import plotdata, plots
@@ -556,7 +567,7 @@ class Dashboard:
     def _view_versions(self) -> dict[str, Any]:
         """What each view shows: it is redrawn when this moves."""
         h = self.history
-        ranges = tuple((d.low, d.high, len(d.allowed)) for d in self.study.search_space.dims)
+        ranges = tuple((d.kind, d.low, d.high, len(d.allowed)) for d in self.study.search_space.dims)
         versions = {
             "parallel": (len(h), self.study.direction, ranges),
             "map": (len(h), self.study.direction, self.map_x.value, self.map_y.value, ranges),
@@ -570,7 +581,7 @@ class Dashboard:
         return versions
 
     def _draw_view(self, name: str) -> None:
-        from . import plotdata, plots
+        from . import plotdata
 
         h, study = self.history, self.study
         if name == FRONT_VIEW:
@@ -578,13 +589,13 @@ class Dashboard:
         elif name == "runs":
             starts = plotdata.run_starts(h.started, h.ended, sorted(self._run_starts))
             data = plotdata.runs(h.numbers, h.values, h.states, starts, study.direction)
-            self.runs_plot.value = plots.runs_png(data)
+            self.runs_plot.value = self._painter("runs").png(data)
             self.view_data[name] = data
         elif name == "parallel":
             dims = study.search_space.dims
             columns = [self._column(d.key) for d in dims]
             data = plotdata.parallel(dims, h.numbers, h.values, h.states, columns, study.direction)
-            self.parallel_plot.value = plots.parallel_png(data)
+            self.parallel_plot.value = self._painter("parallel").png(data)
             self.view_data[name] = data
         elif name == "map":
             by_key = study.search_space.by_key
@@ -595,12 +606,12 @@ class Dashboard:
             data = plotdata.value_map(
                 by_key[kx], by_key[ky], h.numbers, h.values, h.states, cx, cy, study.direction
             )
-            self.map_plot.value = plots.map_png(data)
+            self.map_plot.value = self._painter("map").png(data)
             self.view_data[name] = data
 
     def _draw_front(self) -> None:
         """Two objectives: the front plotted from the view's columns; more: the study's front as a table."""
-        from . import plotdata, plots
+        from . import plotdata
 
         h = self.history
         if self.front_plot is not None:
@@ -612,7 +623,7 @@ class Dashboard:
                 [h.objective_values[n] for n in names],
                 h.states,
             )
-            self.front_plot.value = plots.front_png(data)
+            self.front_plot.value = self._painter("front").png(data)
             self.view_data[FRONT_VIEW] = data
         elif self.front_table is not None:
             table = plotdata.front_table(self.study.best_trials, self.objectives)
@@ -664,6 +675,7 @@ class Dashboard:
                 return
             self._closed = True
             self.widget.close()
+            self.painters.clear()
         if self._controls is not None:
             self._controls.close()
 

@@ -117,7 +117,9 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
         _empty(ax, "no trials yet")
     else:
         if data.x.size:
-            ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.55, mew=0, label="trial", zorder=2)
+            ax.plot(
+                data.x, data.y, "o", ms=3, color=BLUE, alpha=0.55, mew=0, label="trial", zorder=2, gid="trial"
+            )
         if data.pruned_x.size:
             ax.plot(
                 data.pruned_x,
@@ -129,10 +131,18 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
                 mew=0,
                 label="pruned",
                 zorder=2,
+                gid="pruned",
             )
         if data.best_x.size:
             ax.step(
-                data.best_x, data.best_y, where="post", color=ORANGE, linewidth=1.6, label="best", zorder=3
+                data.best_x,
+                data.best_y,
+                where="post",
+                color=ORANGE,
+                linewidth=1.6,
+                label="best",
+                zorder=3,
+                gid="best",
             )
         if data.failed_x.size:
             ax.plot(
@@ -143,6 +153,7 @@ def convergence_figure(data: Convergence, width: float = 5.2, height: float = 2.
                 markersize=6,
                 transform=ax.get_xaxis_transform(),
                 label="failed",
+                gid="failed",
             )
         if data.log:
             ax.set_yscale("log")
@@ -162,9 +173,9 @@ def dimension_figure(data: DimensionData, width: float = 2.6, height: float = 2.
     if data.n == 0 and not data.failed_x.size:
         _empty(ax, "no trials yet")
     else:
-        ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.5, mew=0, zorder=2)
+        ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.5, mew=0, zorder=2, gid="trial")
         if data.best_x is not None:
-            ax.plot([data.best_x], [data.best_y], "*", ms=9, color=ORANGE, mew=0, zorder=3)
+            ax.plot([data.best_x], [data.best_y], "*", ms=9, color=ORANGE, mew=0, zorder=3, gid="best")
         if data.failed_x.size:
             ax.plot(
                 data.failed_x,
@@ -173,6 +184,7 @@ def dimension_figure(data: DimensionData, width: float = 2.6, height: float = 2.
                 color=RED,
                 markersize=6,
                 transform=ax.get_xaxis_transform(),
+                gid="failed",
             )
         if data.n == 0:
             _empty(ax, "no complete trial yet", keep_x=True)
@@ -276,9 +288,11 @@ def parallel_figure(data: Parallel, width: float = 7.0, height: float = 2.8) -> 
         xs = np.arange(dims, dtype=float)
         segs = np.stack([np.broadcast_to(xs, data.lines.shape), data.lines], axis=-1)
         colours = colormaps["viridis"](data.shade)
-        ax.add_collection(LineCollection(segs, colors=colours, linewidths=0.7, alpha=0.5, zorder=2))
+        ax.add_collection(
+            LineCollection(segs, colors=colours, linewidths=0.7, alpha=0.5, zorder=2, gid="lines")
+        )
         if data.best is not None:
-            ax.plot(xs, data.best, color=RED, linewidth=2.0, zorder=4)
+            ax.plot(xs, data.best, color=RED, linewidth=2.0, zorder=4, gid="best")
             # its name in its colour in the title's row: a legend costs a tenth of the drawing
             ax.text(
                 1.0,
@@ -289,6 +303,7 @@ def parallel_figure(data: Parallel, width: float = 7.0, height: float = 2.8) -> 
                 ha="right",
                 va="bottom",
                 transform=ax.transAxes,
+                gid="best-text",
                 **LITERAL,
             )
         for i, axis in enumerate(data.axes):
@@ -338,15 +353,36 @@ def map_figure(data: MapData, width: float = 4.6, height: float = 3.2) -> Figure
         )
         cmap = "viridis" if data.direction == "maximize" else "viridis_r"
         mesh = ax.pcolormesh(
-            data.x.edges, data.y.edges, np.ma.masked_invalid(data.grid), cmap=cmap, norm=norm
+            data.x.edges, data.y.edges, np.ma.masked_invalid(data.grid), cmap=cmap, norm=norm, gid="mesh"
         )
         bar = fig.colorbar(mesh, ax=ax, pad=0.02, fraction=0.06)
         bar.ax.tick_params(labelsize=FONT - 2, length=2)
         bar.ax.minorticks_off()
         bar.ax.yaxis.set_major_formatter(PLAIN)
-        ax.plot(data.px, data.py, "o", ms=2.2, color="white", mec="black", mew=0.3, alpha=0.7, zorder=3)
+        ax.plot(
+            data.px,
+            data.py,
+            "o",
+            ms=2.2,
+            color="white",
+            mec="black",
+            mew=0.3,
+            alpha=0.7,
+            zorder=3,
+            gid="points",
+        )
         if data.best is not None:
-            ax.plot([data.best[0]], [data.best[1]], "*", ms=11, color=RED, mec="white", mew=0.6, zorder=4)
+            ax.plot(
+                [data.best[0]],
+                [data.best[1]],
+                "*",
+                ms=11,
+                color=RED,
+                mec="white",
+                mew=0.6,
+                zorder=4,
+                gid="best",
+            )
     else:
         _empty(ax, "no complete trial with both yet")
     _map_side(ax, "x", data.x)
@@ -368,10 +404,27 @@ def runs_figure(data: Runs, width: float = 5.2, height: float = 2.7) -> Figure:
             colour = RUN_COLOURS[k % len(RUN_COLOURS)]
             if data.x[k].size:
                 ax.plot(
-                    data.x[k], data.y[k], "o", ms=3, color=colour, alpha=0.55, mew=0, label=label, zorder=2
+                    data.x[k],
+                    data.y[k],
+                    "o",
+                    ms=3,
+                    color=colour,
+                    alpha=0.55,
+                    mew=0,
+                    label=label,
+                    zorder=2,
+                    gid=f"run-{k}",
                 )
             if data.best_x[k].size:
-                ax.step(data.best_x[k], data.best_y[k], where="post", color=colour, linewidth=1.6, zorder=3)
+                ax.step(
+                    data.best_x[k],
+                    data.best_y[k],
+                    where="post",
+                    color=colour,
+                    linewidth=1.6,
+                    zorder=3,
+                    gid=f"best-{k}",
+                )
         for x in data.separators:
             ax.axvline(x, color=GREY, linestyle="--", linewidth=0.9, zorder=1)
         if data.log:
@@ -413,11 +466,22 @@ def front_figure(data: FrontData, width: float = 5.2, height: float = 3.0) -> Fi
                 mew=0.8,
                 label="infeasible",
                 zorder=1,
+                gid="infeasible",
             )
         if data.x.size:
-            ax.plot(data.x, data.y, "o", ms=3, color=BLUE, alpha=0.45, mew=0, label="trial", zorder=2)
+            ax.plot(
+                data.x, data.y, "o", ms=3, color=BLUE, alpha=0.45, mew=0, label="trial", zorder=2, gid="trial"
+            )
         if data.front_x.size:
-            ax.step(data.front_x, data.front_y, where="post", color=ORANGE, linewidth=1.4, zorder=3)
+            ax.step(
+                data.front_x,
+                data.front_y,
+                where="post",
+                color=ORANGE,
+                linewidth=1.4,
+                zorder=3,
+                gid="front-line",
+            )
             ax.plot(
                 data.front_x,
                 data.front_y,
@@ -428,6 +492,7 @@ def front_figure(data: FrontData, width: float = 5.2, height: float = 3.0) -> Fi
                 mew=0.4,
                 label=f"front ({data.n_front})",
                 zorder=4,
+                gid="front",
             )
         if data.log_x:
             ax.set_xscale("log")

@@ -44,6 +44,7 @@ from ..core.space import Dimension, Space, SpaceError
 from ..core.text import shorten
 from ..core.trials import COMPLETE
 from ..run.study import Study, Trial
+from .advisor import AdvicePanel
 from .throttle import Throttle
 
 SLIDER_WIDTH = 320  # px; the strip of marks under a slider has the same width
@@ -51,6 +52,7 @@ MARKS_HEIGHT = 16  # px
 MARGIN = 0.25  # the slider reaches this share of the current range beyond each bound
 DEFAULT_CONTINUE = 20  # trials the Continue box proposes
 MARKS_INTERVAL = 1.0  # seconds between redraws of the strips while a run goes on
+ADVICE_INTERVAL = 5.0  # seconds between asking for the study's advice while a run goes on
 MAX_TOGGLES = 40  # buttons of a choice at most; a longer choice gets a filter
 
 
@@ -111,17 +113,7 @@ class NumericControl(_Control):
 
     def __init__(self, panel: SpaceControls, dim: Dimension) -> None:
         super().__init__(panel, dim)
-        self.log = dim.is_log
-        self.integer = dim.kind == "int" or (dim.kind == "quniform" and dim.as_int)
-        layout = w.Layout(width=f"{SLIDER_WIDTH}px")
-        if self.integer and not self.log:
-            self.slider: w.IntRangeSlider | w.FloatRangeSlider = w.IntRangeSlider(
-                min=0, max=1, value=(0, 1), readout=False, continuous_update=False, layout=layout
-            )
-        else:
-            self.slider = w.FloatRangeSlider(
-                min=0.0, max=1.0, value=(0.0, 1.0), readout=False, continuous_update=False, layout=layout
-            )
+        self.slider = self._new_slider(dim)
         text = w.Layout(width="90px")
         self.low = w.Text(continuous_update=False, layout=text, tooltip="low, in natural units")
         self.high = w.Text(continuous_update=False, layout=text, tooltip="high, in natural units")
@@ -142,11 +134,12 @@ class NumericControl(_Control):
         self.marks = w.Image(
             format="png", layout=w.Layout(width=f"{SLIDER_WIDTH}px", height=f"{MARKS_HEIGHT}px")
         )
+        self.slider_box = w.VBox([self.slider, self.marks], layout=w.Layout(width=f"{SLIDER_WIDTH + 10}px"))
         line = w.HBox(
             [
                 self.name,
                 self.low,
-                w.VBox([self.slider, self.marks], layout=w.Layout(width=f"{SLIDER_WIDTH + 10}px")),
+                self.slider_box,
                 self.high,
                 self.kind,
                 self.readout,
@@ -155,9 +148,26 @@ class NumericControl(_Control):
         )
         self.widget = w.VBox([line, self.edge_box])
         self._marks_key: Any = None
-        self.slider.observe(self._on_slider, names="value")
         self.low.observe(self._on_text, names="value")
         self.high.observe(self._on_text, names="value")
+
+    def _new_slider(self, dim: Dimension) -> w.IntRangeSlider | w.FloatRangeSlider:
+        """A slider on ``dim``'s axis (log10 for log scales); made anew when a refinement
+        switches the scale (``refine(C=("log", low, high))``)."""
+        self.log = dim.is_log
+        self.integer = dim.kind == "int" or (dim.kind == "quniform" and dim.as_int)
+        self.kind.value = dim.kind + (" · log" if dim.is_log and dim.kind != "lognormal" else "")
+        layout = w.Layout(width=f"{SLIDER_WIDTH}px")
+        if self.integer and not self.log:
+            slider: Any = w.IntRangeSlider(
+                min=0, max=1, value=(0, 1), readout=False, continuous_update=False, layout=layout
+            )
+        else:
+            slider = w.FloatRangeSlider(
+                min=0.0, max=1.0, value=(0.0, 1.0), readout=False, continuous_update=False, layout=layout
+            )
+        slider.observe(self._on_slider, names="value")
+        return slider
 
     # axis of the slider: log10 for log scales
     def to_axis(self, x: float) -> float:
@@ -237,6 +247,10 @@ class NumericControl(_Control):
 
     def sync(self, dim: Dimension, trials: list[Trial]) -> None:
         assert dim.low is not None and dim.high is not None
+        if dim.is_log != self.log:  # the scale was switched: a slider on the new axis
+            old, self.slider = self.slider, self._new_slider(dim)
+            self.slider_box.children = (self.slider, self.marks)
+            old.close()
         self.low.value, self.high.value = _fmt(dim.low), _fmt(dim.high)
         self._set_slider(self.to_axis(dim.low), self.to_axis(dim.high), self.extent(dim, trials))
         self._readout(dim)
@@ -597,11 +611,14 @@ class SpaceControls:
         self.zoom_button.on_click(lambda _: self.zoom())
         self.reset_button.on_click(lambda _: self.sync())
         self.status = w.HTML()
+        self.advisor = AdvicePanel(self)  # study.advice(), each with its button
+        self._advice_at = -math.inf
         self.widget = w.VBox(
             [
                 *(c.widget for c in self.controls.values()),
                 w.HBox([self.n_box, self.continue_button, self.zoom_button, self.reset_button]),
                 self.status,
+                self.advisor.widget,
             ]
         )
         # stable hooks for styling and for browser tests
@@ -703,6 +720,9 @@ class SpaceControls:
         if marks:
             self._marks_at = now
             self._show_edges()
+        if force or not self.study.running or now - self._advice_at >= ADVICE_INTERVAL:
+            self._advice_at = now  # importance and the two GPs cost 0.05-0.35 s of CPU
+            self.advisor.refresh()
         for key, control in self.controls.items():
             numeric = isinstance(control, NumericControl)
             if (numeric and marks) or (not numeric and not numeric_only):

@@ -10,7 +10,7 @@ from hpmagic import Options, create_study, tune
 from hpmagic.core.program import parse
 from hpmagic.core.space import Space
 from hpmagic.search.encoding import Axis
-from hpmagic.search.joint_tpe import JointTPE, JointTPESettings
+from hpmagic.search.joint_tpe import JointTPE, JointTPESettings, model_settings
 from hpmagic.search.searcher import make_searcher
 
 GRID_20 = "a = tune.choice(['x', 'y', 'z', 'w'])\nb = tune.choice([1, 2, 3, 4, 5])\nf(a, b)"
@@ -79,7 +79,7 @@ def test_the_model_proposes_neighbours_of_a_good_number() -> None:
     space = Space.build(parse(f"w = tune.choice({values!r})\n0"), {})
     near = 0
     for seed in range(20):
-        model = JointTPE(space, **{**vars(JointTPESettings()), "n_startup_jobs": 3})
+        model = JointTPE(space, **{**model_settings(JointTPESettings()), "n_startup_jobs": 3})
         for i, v in enumerate((4, 64, 256, 10)):
             model.observe({"w": values.index(v)}, abs(np.log(v / 64)), number=i)
         point = model.ask(np.random.default_rng(seed), lambda p: values[p["w"]] in (4, 64, 256, 10))
@@ -89,5 +89,34 @@ def test_the_model_proposes_neighbours_of_a_good_number() -> None:
 
 def test_kernels_are_never_narrower_than_half_a_value() -> None:
     space = Space.build(parse("d = tune.choice([1, 2, 3])\nx = tune.uniform(0, 1)\n0"), {})
-    model = JointTPE(space, **vars(JointTPESettings()))
+    model = JointTPE(space, **model_settings(JointTPESettings()))
     assert model.floor[0] == pytest.approx(0.5 / 3) and model.floor[1] == 0.0
+
+
+MODELS = """
+m = tune.choice([easy(x=tune.uniform(-1, 1)), hard(u=tune.uniform(0, 1), v=tune.uniform(0, 1)), flat(w=tune.uniform(0, 1))])
+m
+"""
+
+
+def _models() -> dict[str, object]:
+    """``easy`` is decent everywhere; ``hard`` is best, but only near one corner of its own two
+    settings, so its start-up trials look worst of all; ``flat`` is mediocre everywhere."""
+    return {
+        "easy": lambda x: 0.5 + 0.1 * x * x,
+        "hard": lambda u, v: 0.2 + 2.0 * float(np.hypot(u - 0.85, v - 0.2)),
+        "flat": lambda w: 0.8 + 0.01 * w,
+        "tune": tune,
+    }
+
+
+def test_a_model_choice_whose_best_option_starts_worst_is_found_in_most_seeds() -> None:
+    found, stuck = 0, 0
+    for seed in range(10):
+        study = create_study(MODELS, _models(), Options(store=None, seed=seed))
+        study.run(60).wait()
+        found += study.best_params["m"].startswith("hard(") and study.best_value < 0.5
+        last = {t.params["m"].split("(")[0] for t in sorted(study.trials, key=lambda t: t.number)[30:]}
+        stuck += len(last) == 1
+    assert found >= 7, found
+    assert stuck <= 3, stuck  # a seed may settle on hard once it is best by a margin

@@ -4,7 +4,6 @@ that learns how parameters go together (which hyperopt's one-dimension-at-a-time
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 
 import numpy as np
 
@@ -12,12 +11,12 @@ from hpmagic import Options, create_study
 from hpmagic.core.program import parse
 from hpmagic.core.space import Space
 from hpmagic.search.hyperopt_driver import HyperoptTPE
-from hpmagic.search.joint_tpe import JointTPE, JointTPESearch, JointTPESettings, supports
+from hpmagic.search.joint_tpe import JointTPE, JointTPESearch, JointTPESettings, model_settings, supports
 from hpmagic.search.searcher import SearchSettings, make_searcher
 
 from ..fresh_process import modules_loaded
 
-SETTINGS = asdict(JointTPESettings())
+SETTINGS = model_settings(JointTPESettings())
 
 MIXED = """
 lr = tune.loguniform(1e-4, 1e-1)
