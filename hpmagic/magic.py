@@ -52,8 +52,9 @@ class TuneMagics(Magics):
         "--algo",
         default="tpe",
         help=(
-            "search algorithm: tpe (hpmagic's joint TPE), rand, anneal, grid, or hyperopt (alias hyperopt-tpe:"
-            " hyperopt's own TPE with its defaults) (default tpe)"
+            "search algorithm: tpe (hpmagic's joint TPE), gp (Gaussian process, for small budgets), auto (gp or"
+            " tpe, picked per study), rand, anneal, grid, or hyperopt (alias hyperopt-tpe: hyperopt's own TPE"
+            " with its defaults) (default tpe)"
         ),
     )
     @argument(

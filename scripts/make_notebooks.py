@@ -299,6 +299,45 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "print(study.summary())",
         ),
     ],
+    "gp_and_auto.ipynb": [
+        (
+            "md",
+            "# Gaussian-process search for small budgets\n\n"
+            "`--algo gp` fits a Gaussian process to the trials so far and proposes the point of highest "
+            "expected improvement: the strongest search when trials are few and each takes a while. "
+            "`--algo auto` uses it where it fits (numbers, a flat space, fewer than 200 trials) and "
+            "hpmagic's joint TPE elsewhere; each trial says which one proposed it.",
+        ),
+        ("code", "%load_ext hpmagic"),
+        ("code", "from sklearn.datasets import load_digits\n\nX, y = load_digits(return_X_y=True)"),
+        (
+            "code",
+            "%%tune -n 20 --algo gp --seed 0 -o gp_study\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "from sklearn.svm import SVC\n\n"
+            "model = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e0))\n"
+            "1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        ("code", "gp_study.wait()\nprint(gp_study.best_value)\ngp_study.best_params"),
+        (
+            "md",
+            "`--algo auto` with a choice among the numbers: the GP treats the kernel as a category, "
+            "and `trial.algo` says who proposed each trial.",
+        ),
+        (
+            "code",
+            "%%tune -n 20 --algo auto --seed 0 -o auto_study\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "from sklearn.svm import SVC\n\n"
+            "model = SVC(\n"
+            "    C=tune.loguniform(1e-2, 1e3),\n"
+            "    gamma=tune.loguniform(1e-5, 1e0),\n"
+            '    kernel=tune.choice(["rbf", "sigmoid"]),\n'
+            ")\n"
+            "1 - cross_val_score(model, X, y, cv=3).mean()",
+        ),
+        ("code", "auto_study.wait()\n[(t.number, t.algo, round(t.value, 4)) for t in auto_study.trials[:5]]"),
+    ],
     "dashboard.ipynb": [
         (
             "md",

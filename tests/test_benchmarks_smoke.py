@@ -245,3 +245,31 @@ def test_model_choice_counts_a_seed_stuck_on_one_option() -> None:
     close = [(0.51, 0)] + [(0.9, 0)] * 29 + [(0.5, 1)] * 30  # option 0's best within 5 %
     assert model_choice.collapsed(close) == (True, True)
     assert model_choice.collapsed([(1.0, 0), (1.0, 1)] * 30) == (False, False)
+
+
+def test_bbob_methods_run_and_report_without_the_bench_gp_extra(capsys: pytest.CaptureFixture[str]) -> None:
+    """The GP benchmark's own machinery on a plain sphere (COCO and torch are not needed)."""
+    from benchmarks import bbob
+
+    def sphere(x: np.ndarray) -> float:
+        return float(((x - 1.0) ** 2).sum())
+
+    results = {}
+    for name in ("hpmagic gp", "hpmagic auto", "hpmagic tpe", "random"):
+        values, per_suggest = bbob.METHODS[name][0](sphere, 2, 8, 0)
+        assert len(values) == 8 and per_suggest >= 0
+        assert values == bbob.METHODS[name][0](sphere, 2, 8, 0)[0], "a seeded method must repeat itself"
+        key = f"{name}|f1|2|8|i1|s0"
+        results[key] = {"key": key, "log_regret": float(np.log10(min(values))), "suggest": per_suggest}
+    names = ["hpmagic gp", "hpmagic auto", "hpmagic tpe", "random"]
+    bbob.report(results, names)
+    out = capsys.readouterr().out
+    assert "| f1 |" in out and "mean log10 regret" in out and "s per suggest" in out
+    assert bbob.available(["hpmagic gp", "random"]) == ["hpmagic gp", "random"]
+
+
+def test_gp_latency_measures_a_suggest() -> None:
+    from benchmarks import gp_latency
+
+    secs, peak = gp_latency.measure("gp", 2, 12, 1)
+    assert 0 < secs < 30 and peak > 0

@@ -11,7 +11,7 @@ from .numeric import real
 
 DEFAULT_MAX_EVALS = 50
 DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
-ALGOS = ("tpe", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
+ALGOS = ("tpe", "gp", "auto", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
 #: names that mean the same search as another
 ALGO_ALIASES = {"hyperopt-tpe": "hyperopt"}
 PRUNERS = ("none", "median", "halving")
@@ -161,8 +161,11 @@ class Options:
             )
         if self.prune != "none":
             raise OptionsError("--prune needs one objective; it cannot be used with --objectives")
-        if ALGO_ALIASES.get(self.algo, self.algo) == "hyperopt":
-            raise OptionsError("--objectives searches with --algo tpe, rand, anneal or grid, not hyperopt")
+        algo = ALGO_ALIASES.get(self.algo, self.algo)
+        if algo in ("hyperopt", "gp"):
+            raise OptionsError(
+                f"--objectives searches with --algo tpe, auto, rand, anneal or grid, not {algo}"
+            )
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}

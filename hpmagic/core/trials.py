@@ -131,6 +131,8 @@ class Trial:
     ended: float = field(default=0.0, repr=False)
     #: with several objectives (``--objectives``): name → value; ``value`` is the first one's
     values: Mapping[str, float] = field(default_factory=FrozenDict, repr=False)
+    #: with ``--algo auto``: which search proposed the trial ("gp" or "tpe"); else ""
+    algo: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
@@ -166,6 +168,7 @@ class Trial:
             "duration": self.duration,
             "error": self.error,
             **({"values": dict(self.values)} if self.values else {}),
+            **({"algo": self.algo} if self.algo else {}),
             **{k: v for k, v in self.extras.items() if k not in ("number", "params", "value")},
         }
 

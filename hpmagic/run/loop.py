@@ -94,7 +94,10 @@ class RunLoop:
                 # hand-picked points first (enqueue, --start-at-defaults), then the search's own
                 raw = study._take_queued()
                 try:
-                    raw = study._searcher().ask(number) if raw is None else raw
+                    if raw is None:
+                        searcher = study._searcher()
+                        raw = searcher.ask(number)
+                        study._searching.note_proposer(number, searcher)
                 except Exhausted as exc:
                     study._ledger.give_back(number)
                     study._end("completed", str(exc))
@@ -220,6 +223,7 @@ def record(study: Study, number: int, raw: dict[str, Any], outcome: TrialOutcome
             reports=outcome.reports,
             started=outcome.started,
             ended=outcome.ended,
+            algo=study._searching.proposers.pop(number, ""),
         )
         ledger.add(trial)
         study._tell(trial)

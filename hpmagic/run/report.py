@@ -166,6 +166,8 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
         mark = "⊘"  # complete, but the cell said its result breaks a constraint
     value = _fmt(trial.value) if trial.state != FAILED else "–"
     head = f"{mark} #{trial.number:<4} {trial.state:<8} {value:>11} {format_duration(trial.duration):>7}  "
+    if trial.algo:  # --algo auto: which search proposed it
+        head += f"[{trial.algo}] "
     if trial.state == FAILED:
         return head + _one_line(trial.error, ERROR_CHARS)
     return head + shorten(format_params(trial.params), PARAM_CHARS)

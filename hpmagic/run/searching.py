@@ -56,6 +56,15 @@ class SearchSession:
         #: while a warm start is on trial: the contest, and the search of the study's own trials alone
         self.testing: Contest | None = None
         self._cold: Searcher | None = None
+        #: trials in flight by number: which search proposed each (``--algo auto``), until recorded
+        self.proposers: dict[int, str] = {}
+
+    def note_proposer(self, number: int, searcher: Searcher) -> None:
+        """Remember which search proposed trial ``number``, where the searcher says (``auto``)."""
+        proposer = getattr(searcher, "proposer", None)
+        by = proposer(number) if proposer is not None else None
+        if by:
+            self.proposers[number] = by
 
     def seed(self, warm_start: Any) -> None:
         """Tell the search a warm start's trials first, whenever it is built (see hpmagic.run.warmstart)."""
@@ -166,11 +175,13 @@ class SearchSession:
         self.current = self._cold = None
 
     def effective_settings(self) -> SearchSettings:
-        """The settings the searcher is built with: unless told, candidates recombine good trials
-        with several objectives (they lie along a front; see hpmagic.search.joint_tpe)."""
-        if self.settings.joint.recombine is not None:
-            return self.settings
-        return replace(self.settings, joint=replace(self.settings.joint, recombine=bool(self.objectives)))
+        """The settings the searcher is built with: whether there are several objectives (``auto``
+        then keeps to the joint TPE) and, unless told, candidates recombine good trials with several
+        objectives (they lie along a front; see hpmagic.search.joint_tpe)."""
+        settings = replace(self.settings, several=bool(self.objectives))
+        if settings.joint.recombine is not None:
+            return settings
+        return replace(settings, joint=replace(settings.joint, recombine=bool(self.objectives)))
 
     def tell(self, trial: Trial, trials: list[Trial], direction: Direction) -> None:
         """Tell the search an ended trial (pruned ones too; see hpmagic.search.pruning)."""

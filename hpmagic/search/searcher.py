@@ -1,8 +1,10 @@
 """Which search answers which space, and with which settings.
 
 ``--algo tpe`` is hpmagic's joint TPE (:mod:`.joint_tpe`) on every space, one
-model per group of dimensions active together; ``rand`` and ``anneal`` are
-numpy's (:mod:`.sampling`); ``grid`` walks the grid (:mod:`.grid`). None of them
+model per group of dimensions active together; ``gp`` is Gaussian-process search
+(:mod:`.gp`) on flat spaces, and the joint TPE on conditional ones (the GP's one
+kernel needs every dimension active); ``auto`` picks between the two (:mod:`.auto`);
+``rand`` and ``anneal`` are numpy's (:mod:`.sampling`); ``grid`` walks the grid (:mod:`.grid`). None of them
 imports hyperopt. ``--algo hyperopt`` (or ``hyperopt-tpe``) is hyperopt's own TPE
 with its own defaults, driven one trial at a time (:mod:`.hyperopt_driver`), for
 people reproducing hyperopt results. Settings travel as a frozen
@@ -13,14 +15,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..core.options import ALGO_ALIASES, ALGOS
 from ..core.space import Space
+from .auto import AutoSettings
 from .base import Searcher
+from .gp.search import GPSettings
 from .hyperopt_driver import HyperoptTPESettings
 from .joint_tpe import JointTPESearch, JointTPESettings
 
@@ -38,6 +42,10 @@ class SearchSettings:
     joint_on_flat: bool = True
     #: how a pruned trial is told to the search: "worst", "last" or "none"
     pruned: str = "worst"
+    gp: GPSettings = field(default_factory=GPSettings)
+    auto: AutoSettings = field(default_factory=AutoSettings)
+    #: the study has several objectives (``auto`` then searches with the joint TPE alone)
+    several: bool = False
 
     def __post_init__(self) -> None:
         if self.pruned not in PRUNED_POLICIES:
@@ -70,6 +78,8 @@ def make_searcher(
         searcher = GridSearch(space)
     elif algo == "tpe" and settings.joint_on_flat:
         searcher = JointTPESearch(space, rng, settings.joint)
+    elif algo in ("gp", "auto"):
+        searcher = _gp_or_auto(algo, space, rng, settings)
     elif algo in ("tpe", "hyperopt"):
         from .hyperopt_driver import HyperoptTPE
 
@@ -88,6 +98,20 @@ def make_searcher(
     for number, raw, loss, failed in history:
         searcher.tell(number, raw, loss, failed=failed)
     return searcher
+
+
+def _gp_or_auto(
+    algo: str, space: Space, rng: np.random.Generator | None, settings: SearchSettings
+) -> Searcher:
+    from .auto import AutoSearch
+    from .gp.search import GPSearch, supports
+
+    if algo == "auto":
+        auto = replace(settings.auto, max_dims=-1) if settings.several else settings.auto
+        return AutoSearch(space, rng, auto, settings.gp, settings.joint)
+    if supports(space):
+        return GPSearch(space, rng, settings.gp)
+    return JointTPESearch(space, rng, settings.joint)  # conditional: the documented fallback
 
 
 def preload() -> threading.Thread:

@@ -148,6 +148,8 @@ def dataframe(trials: list[Any]) -> Any:
             "error": t.error,
             "feasible": t.feasible,
         }
+        if t.algo:  # --algo auto: which search proposed the trial
+            row["algo"] = t.algo
         row.update({f"values_{k}": v for k, v in t.values.items()})
         row.update({f"params_{k}": v for k, v in t.params.items()})
         rows.append(row)
