@@ -424,28 +424,6 @@ def _refine_choice(dim: Dimension, value: Any, where: str) -> None:
         dim.default = dim.allowed[0]
 
 
-def _refine_choice(dim: Dimension, value: Any, where: str) -> None:
-    """Keep the options ``value`` names (as ``space`` shows them) of a choice."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
-        raise SpaceError(
-            f"{where}: give the options to keep as a list, e.g. {dim.options[:2]!r}; got {value!r}"
-        )
-    keep: list[int] = []
-    for v in value:
-        v = _plain(v)
-        matches = [i for i, o in enumerate(dim.options) if _same(o, v)] or [
-            i for i, o in enumerate(dim.options) if _equal(o, v)
-        ]
-        if not matches:
-            raise SpaceError(f"{where}: {v!r} is not one of its options {dim.options!r}")
-        keep.extend(i for i in matches if i not in keep)
-    if not keep:
-        raise SpaceError(f"{where}: keep at least one of the options {dim.options!r}")
-    dim.allowed = sorted(keep)
-    if dim.default not in dim.allowed:
-        dim.default = dim.allowed[0]
-
-
 def _refine_dim(dim: Dimension, value: Any) -> None:
     where = f"refine {dim.key}"
     if callable(getattr(value, "tolist", None)) and not isinstance(value, (str, bytes)):
