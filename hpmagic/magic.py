@@ -91,7 +91,7 @@ class TuneMagics(Magics):
     @argument(
         "--prune",
         default="none",
-        help="stop unpromising trials early: none, median or halving (from tune.report values), "
+        help="stop unpromising trials early: none, median, halving or hyperband (from tune.report values), "
         "or folds (a trial's tune.cross_val_score folds against the best trial's same folds)",
     )
     @argument(

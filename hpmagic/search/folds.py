@@ -39,19 +39,24 @@ def _t_quantile(df: float, p: float) -> float:
 class FoldsPruner:
     """A paired test of a trial's folds against the best trial's same folds."""
 
-    def __init__(self, confidence: float = 0.95, min_full: int = 3, prior_df: float = 4.0) -> None:
-        if not 0.5 < confidence < 1 or min_full < 2 or prior_df <= 0:
-            raise ValueError("folds pruning needs 0.5 < confidence < 1, min_full >= 2 and prior_df > 0")
+    def __init__(
+        self, confidence: float = 0.95, min_full: int = 3, prior_df: float = 4.0, neighbours: int = 0
+    ) -> None:
+        if not 0.5 < confidence < 1 or min_full < 1 or prior_df <= 0:
+            raise ValueError("folds pruning needs 0.5 < confidence < 1, min_full >= 1 and prior_df > 0")
         #: how sure the test must be that the trial is worse before it stops it
         self.confidence = confidence
         #: trials that ran every fold before any is stopped (the best and others to pool from)
         self.min_full = min_full
         #: how many degrees of freedom the pooled variance counts for against the trial's own
         self.prior_df = prior_df
+        #: full trials the pooled variance comes from, those whose mean difference is nearest (0: all)
+        self.neighbours = neighbours or 10**9
         self._lock = threading.Lock()
         self._losses: dict[int, dict[int, float]] = {}  # trial → fold → loss (lower is better)
         self._n: int | None = None  # folds in a full trial
-        self._pooled: tuple[int, int, float] | None = None  # (reference, full trials, variance)
+        #: (reference, full trials, [(mean difference, variance of differences)] per full trial)
+        self._pooled: tuple[int, int, list[tuple[float, float]]] | None = None
 
     # -- what the study calls -------------------------------------------------------
     def add_history(
@@ -113,7 +118,7 @@ class FoldsPruner:
         k, mean = len(diffs), sum(diffs) / len(diffs)
         if mean <= 0:
             return None
-        pooled = self._pooled_variance(ref, full)
+        pooled = self._pooled_variance(ref, full, mean)
         own = sum((d - mean) ** 2 for d in diffs) / (k - 1) if k > 1 else 0.0
         df = self.prior_df + k - 1
         variance = (self.prior_df * pooled + (k - 1) * own) / df
@@ -124,18 +129,26 @@ class FoldsPruner:
             return None
         return [full[ref][i] + mean for i in range(n) if i not in mine]
 
-    def _pooled_variance(self, ref: int, full: dict[int, list[float]]) -> float:
-        """Mean variance over folds of (other full trial - best) differences; cached per state."""
-        if self._pooled is not None and self._pooled[:2] == (ref, len(full)):
-            return self._pooled[2]
+    def _pooled_variance(self, ref: int, full: dict[int, list[float]], gap: float) -> float:
+        """Mean variance over folds of (full trial - best) differences, from the full trials whose
+        mean difference is nearest ``gap``: trials far from the best differ from it more from fold
+        to fold, so a trial a little behind is judged by the spread of trials a little behind."""
+        if self._pooled is None or self._pooled[:2] != (ref, len(full)):
+            best, pairs = full[ref], []
+            for t, losses in full.items():
+                if t == ref or len(losses) < 2:
+                    continue
+                d = [a - b for a, b in zip(losses, best)]
+                m = sum(d) / len(d)
+                pairs.append((m, sum((x - m) ** 2 for x in d) / (len(d) - 1)))
+            self._pooled = (ref, len(full), sorted(pairs))
+        pairs = self._pooled[2]
+        near = sorted(pairs, key=lambda p: abs(p[0] - gap))[: self.neighbours]
+        pooled = sum(v for _, v in near) / len(near) if near else 0.0
+        if len(pairs) >= 2:
+            return pooled
+        # too few to pool from: the spread of differences if this trial's folds varied as the best's
+        # do, independently of them (folds usually move together, so differences vary less)
         best = full[ref]
-        variances = []
-        for t, losses in full.items():
-            if t == ref or len(losses) < 2:
-                continue
-            d = [a - b for a, b in zip(losses, best)]
-            m = sum(d) / len(d)
-            variances.append(sum((x - m) ** 2 for x in d) / (len(d) - 1))
-        value = sum(variances) / len(variances) if variances else 0.0
-        self._pooled = (ref, len(full), value)
-        return value
+        mean = sum(best) / len(best)
+        return max(pooled, 2 * sum((x - mean) ** 2 for x in best) / (len(best) - 1))

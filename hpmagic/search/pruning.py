@@ -11,6 +11,8 @@ Two rules:
 - :class:`MedianPruner` (``--prune median``): stop a trial whose report at a step
   is worse than the median of the other trials' reports at that same step, once
   enough other trials have reported there and past a few warm-up steps.
+- :class:`HyperbandPruner` (``--prune hyperband``): several halving brackets whose first
+  rungs sit at later and later steps, each trial in one of them.
 - :class:`~hpmagic.search.folds.FoldsPruner` (``--prune folds``): a paired test of a
   trial's CV folds against the best trial's same folds (see :mod:`hpmagic.search.folds`).
 - :class:`HalvingPruner` (``--prune halving``): asynchronous successive halving.
@@ -158,6 +160,56 @@ class HalvingPruner(_Reports):
         return better >= keep
 
 
+class HyperbandPruner:
+    """Asynchronous Hyperband: several halving brackets, each starting its rungs at a later step.
+
+    Bracket ``s`` halves at steps ``min_resource * reduction_factor**(s + k)``: bracket 0 stops
+    trials after their first step, the last bracket lets its trials run far before judging them,
+    which saves the trials whose early reports mislead (a slow start, a high learning rate that
+    pays off late). A trial joins bracket ``number % brackets`` at its first report; the number
+    of brackets grows with the furthest step reported so far (one per rung that step reaches),
+    so nothing needs to know the maximum resource ahead. Within a bracket, trials are compared
+    only with the bracket's own trials, as in Hyperband.
+    """
+
+    def __init__(self, reduction_factor: int = 3, min_resource: int = 1, max_brackets: int = 4) -> None:
+        if max_brackets < 1:
+            raise ValueError("hyperband needs max_brackets >= 1")
+        self.reduction_factor = reduction_factor
+        self.min_resource = min_resource
+        self.max_brackets = max_brackets
+        self._lock = threading.Lock()
+        self._brackets = [
+            HalvingPruner(reduction_factor, min_resource * reduction_factor**s) for s in range(max_brackets)
+        ]
+        self._bracket_of: dict[int, int] = {}
+        self._furthest = 0
+
+    def _open_brackets(self) -> int:
+        """Brackets in use: one per rung the furthest step so far reaches (at least one)."""
+        return max(1, min(self.max_brackets, self._brackets[0].rung_of(self._furthest) + 1))
+
+    def bracket(self, number: int, step: int) -> HalvingPruner:
+        with self._lock:
+            self._furthest = max(self._furthest, step)
+            if number not in self._bracket_of:
+                self._bracket_of[number] = number % self._open_brackets()
+            return self._brackets[self._bracket_of[number]]
+
+    def add_history(
+        self, number: int, reports: Iterable[tuple[int, float]], folds: int | None = None
+    ) -> None:
+        reports = list(reports)
+        if reports:
+            self.bracket(number, max(int(s) for s, _ in reports)).add_history(number, reports)
+
+    def should_prune(
+        self, study: Any, number: int, step: int, value: float, folds: int | None = None
+    ) -> bool:
+        """True if the trial is not among the best of its bracket at the rung it reached."""
+        return self.bracket(number, step).should_prune(study, number, step, value, folds)
+
+
 def make_pruner(name: str | None) -> Pruner | None:
     """The pruner ``--prune`` names (``None`` for "none")."""
     if name in (None, "", "none"):
@@ -166,11 +218,13 @@ def make_pruner(name: str | None) -> Pruner | None:
         return MedianPruner()
     if name == "halving":
         return HalvingPruner()
+    if name == "hyperband":
+        return HyperbandPruner()
     if name == "folds":
         from .folds import FoldsPruner
 
         return FoldsPruner()
-    raise ValueError(f"unknown pruner {name!r}; choose one of none, median, halving, folds")
+    raise ValueError(f"unknown pruner {name!r}; choose one of none, median, halving, hyperband, folds")
 
 
 def search_loss(
