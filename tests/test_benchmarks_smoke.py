@@ -225,3 +225,16 @@ def test_multiobjective_quick_tables(capsys: pytest.CaptureFixture[str]) -> None
     assert "| ZDT1 (30-d) @12 | ref (1.1, 11) |" in out and "share of the box" in out
     assert "| hpmagic vs Optuna NSGAIISampler |" in out.replace(" | hpmagic vs hpmagic random", "")
     assert re.search(r"\| ZDT1 \(30-d\) @12 \| \d\.\d{4} · \d+\.\d\d · \d/2 \|", out)
+
+
+def test_time_to_good_quick_compares_every_method(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import time_to_good as ttg
+
+    assert ttg.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    for name in ttg.METHODS:
+        assert f"| {name} |" in out
+    assert "best known" in out and "good ≤" in out
+    run = ttg.Run(trace=[(1.0, 0.5), (2.0, 0.2), (3.0, 0.1)])
+    assert run.time_to(0.2) == 2.0 and run.time_to(0.05) == math.inf and run.best() == 0.1
+    assert ttg.Run(trace=[(1.0, 0.1), (5.0, 0.1)], final_only=True).time_to(0.2) == 5.0

@@ -40,7 +40,7 @@ class FoldsPruner:
     """A paired test of a trial's folds against the best trial's same folds."""
 
     def __init__(
-        self, confidence: float = 0.95, min_full: int = 3, prior_df: float = 4.0, neighbours: int = 0
+        self, confidence: float = 0.95, min_full: int = 1, prior_df: float = 4.0, neighbours: int = 5
     ) -> None:
         if not 0.5 < confidence < 1 or min_full < 1 or prior_df <= 0:
             raise ValueError("folds pruning needs 0.5 < confidence < 1, min_full >= 1 and prior_df > 0")

@@ -37,6 +37,16 @@ def test_waits_for_enough_trials_that_ran_every_fold():
     assert p.should_prune(MIN, 9, 0, 0.10, folds=5) is False  # far worse, but nothing to pool from yet
 
 
+def test_with_the_best_trial_alone_its_own_fold_spread_decides():
+    p = FoldsPruner()
+    assert p.should_prune(MIN, 0, 0, 0.9, folds=5) is False  # no trial ran every fold yet
+    for fold, score in enumerate(FULL[0]):
+        p.should_prune(MIN, 0, fold, score, folds=5)
+    # the best's folds spread by ~0.057: differences as if independent spread by ~0.08
+    assert isinstance(p.should_prune(MIN, 1, 0, 0.10, folds=5), list)  # 0.8 behind: surely worse
+    assert p.should_prune(MIN, 2, 0, 0.80, folds=5) is False  # 0.1 behind on one fold: not sure
+
+
 def test_a_trial_far_behind_on_its_first_fold_stops_with_estimates_of_the_rest():
     p = _with_full(FoldsPruner())
     answer = p.should_prune(MIN, 3, 0, 0.40, folds=5)
