@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "time: CPU seconds of the run (all serial; wall time is noisy on a shared machine); "
         "epochs: epochs trained over all trials"
     )
-    print(f"{'setting':32} {'CPU time (s)':>16} {'epochs':>7} {'best val. error':>18} {'pruned':>7}")
+    print(f"{'setting':42} {'CPU time (s)':>16} {'epochs':>7} {'best val. error':>18} {'pruned':>7}")
     baseline = None
     for label, prune, policy, factor in SETTINGS:
         runs = [run_once(ns, prune, policy, seed, trials * factor) for seed in range(seeds)]
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         epochs_mean = statistics.fmean(r["epochs"] for r in runs)
         baseline = baseline or epochs_mean
         print(
-            f"{label:32} {common.mean_sd(cpu, 2):>16} {epochs_mean:>7.0f} {common.mean_sd([r['best'] for r in runs], 4):>18} "
+            f"{label:42} {common.mean_sd(cpu, 2):>16} {epochs_mean:>7.0f} {common.mean_sd([r['best'] for r in runs], 4):>18} "
             f"{statistics.fmean(r['pruned'] for r in runs):>7.1f}   "
             f"({epochs_mean / baseline:.0%} of the epochs without pruning)"
         )

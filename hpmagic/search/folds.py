@@ -6,10 +6,13 @@ differences ``d_i = loss_i(trial) - loss_i(best)`` cancel how hard each fold is.
 After each fold the trial stops when the mean difference is above zero with
 confidence, by a one-sided paired t-test whose variance is the trial's own, shrunk
 towards the variance of the differences seen between the best trial and the other
-trials that ran every fold. That pooled variance is what lets one fold decide: a
-trial whose first fold is off by many times the usual spread of paired differences
-is stopped at once, where a rank test on 5 folds could not decide before the
-fourth (Wilcoxon's smallest one-sided p-value with k folds is 2**-k).
+trials that ran every fold, those about as far behind the best as this trial is
+(trials far from the best differ from it more from fold to fold). While fewer
+than two other trials ran every fold, the best trial's own spread over its folds
+stands in for it. That pooled variance is what lets one fold decide: a trial whose
+first fold is off by many times the usual spread of paired differences is stopped
+at once, where a rank test on 5 folds could not decide before the fourth
+(Wilcoxon's smallest one-sided p-value with k folds is 2**-k).
 
 When it stops a trial it answers with estimates of the scores of the folds not run
 (the best trial's score there, moved by the mean difference), so the trial's value

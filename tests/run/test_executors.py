@@ -463,3 +463,18 @@ def test_a_fold_report_and_its_estimates_travel_both_ways(where, request):
         assert full.state == COMPLETE and full.extras["cv_folds"] == "5/5" and len(full.reports) == 5
     finally:
         executor.close()
+
+
+def test_a_dask_study_prunes_cv_folds(cluster):
+    cell = CV_CELL.replace("tune.int(1, 5)", "tune.choice([1, 3])")
+    options = Options(max_evals=10, dask=cluster.scheduler_address, seed=2, algo="rand", prune="folds")
+    study = create_study(cell, {}, options)
+    try:
+        study.run().wait(120)
+        assert study.end_reason == "completed", study.message
+        shallow = [t for t in study.trials[3:] if t.params["max_depth"] == 1]
+        assert shallow and all(t.state == PRUNED and t.extras["cv_folds"] != "5/5" for t in shallow)
+        assert all(t.value > 0.25 for t in shallow)  # a stump misses a whole class of iris: ~1/3 error
+        assert study.best_params["max_depth"] == 3
+    finally:
+        study.close()
