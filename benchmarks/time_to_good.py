@@ -358,6 +358,21 @@ def measure(
     return out
 
 
+def load(paths: list[str], keys: list[str], methods: list[str]) -> dict[str, dict[str, list[Run]]]:
+    """Traces saved by earlier runs (``--save``), merged: each method's runs of every file."""
+    import json
+
+    out: dict[str, dict[str, list[Run]]] = {key: {name: [] for name in methods} for key in keys}
+    for path in paths:
+        with open(path) as f:
+            saved = json.load(f)
+        for key in keys:
+            for name in methods:
+                for r in saved.get(key, {}).get(name, []):
+                    out[key][name].append(Run(**{**r, "trace": [tuple(p) for p in r["trace"]]}))
+    return out
+
+
 def _speedup(base: float, median: float, budget: float) -> str:
     """``base / median``; a lower bound when the first row never got there within the budget."""
     if not math.isfinite(median):
@@ -418,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", default=None, help="comma-separated: hgb,svc,rf")
     parser.add_argument("--jobs", type=int, default=None, help="searches at once (default 2; quick: 1)")
     parser.add_argument("--save", default=None, help="also write every search's trace to this JSON file")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed, first-seed + 1, ...")
+    parser.add_argument(
+        "--load", default=None, help="comma-separated JSON files of --save: report them, run nothing"
+    )
     parser.add_argument(
         "--best-known",
         default=None,
@@ -432,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = cells(args.quick)
     if args.cells:
         chosen = {k: v for k, v in chosen.items() if k in args.cells.split(",")}
-    seeds = list(range(args.seeds or (1 if args.quick else 3)))
+    seeds = list(range(args.first_seed, args.first_seed + (args.seeds or (1 if args.quick else 3))))
     methods = [m.strip() for m in args.methods.split(",")] if args.methods else list(METHODS)
     unknown = [m for m in methods if m not in ALL_METHODS]
     if unknown:
@@ -442,7 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         ", ".join(methods),
         f"{len(chosen)} cells × {len(seeds)} seeds, 5-fold CV on fixed folds; CPU time, one thread per search",
     )
-    runs = measure(args.quick, list(chosen), seeds, args.jobs or (1 if args.quick else 2), methods)
+    if args.load:
+        runs = load(args.load.split(","), list(chosen), methods)
+    else:
+        runs = measure(args.quick, list(chosen), seeds, args.jobs or (1 if args.quick else 2), methods)
     if args.save:
         import json
         from dataclasses import asdict
