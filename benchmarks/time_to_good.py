@@ -21,7 +21,7 @@ HalvingRandomSearchCV is not an anytime search: its time is that of the whole fi
 counted only when the configuration it returns (scored on the same 5 folds,
 untimed) is within the tolerance.
 
-    nice python benchmarks/time_to_good.py           # 3 cells × 3 seeds, 2 at once: ~10 min on 2 idle cores
+    nice python benchmarks/time_to_good.py           # 3 cells × 3 seeds: ~18 CPU-minutes, 2 searches at once
     python benchmarks/time_to_good.py --quick        # one small cell, one seed: seconds
 """
 
