@@ -6,10 +6,12 @@ after the last epoch. For each setting the same TPE study (same trials budget)
 runs for several seeds; printed are the mean and spread of the run's CPU time
 (all serial, so this is the compute spent), the epochs trained and the best value.
 
-Settings: no pruning; ``--prune median``; ``--prune halving``; for median, how
-pruned trials are shown to TPE (``PRUNED_POLICY``: lifted to the worst complete
-loss, the default; their last value; not told at all); and median with twice
-the trials, which is what the saved compute buys.
+Settings: no pruning; ``--prune median``; ``--prune halving``; ``--prune hyperband``
+with the search told of the trials stopped at every rung (lifted to the worst
+complete loss, the default) or only of those that reached the top (pruned ones
+not told); for median, how pruned trials are shown to TPE (``SearchSettings.pruned``:
+lifted to the worst complete loss, the default; their last value; not told at
+all); and median with twice the trials, which is what the saved compute buys.
 
     python benchmarks/pruning.py            # 10 seeds, 40 trials, 20 epochs
     python benchmarks/pruning.py --quick    # 3 seeds, 20 trials, 8 epochs: under a minute
@@ -31,7 +33,7 @@ except ImportError:  # run as a script
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hpmagic import Options, create_study  # noqa: E402
-from hpmagic.search import pruning  # noqa: E402
+from hpmagic.search.searcher import SearchSettings  # noqa: E402
 
 CELL = """
 import warnings
@@ -61,6 +63,8 @@ SETTINGS = [
     ("none", "none", "worst", 1),
     ("median", "median", "worst", 1),
     ("halving", "halving", "worst", 1),
+    ("hyperband, search told every rung", "hyperband", "worst", 1),
+    ("hyperband, search told the top rung only", "hyperband", "none", 1),
     ("median, pruned told last value", "median", "last", 1),
     ("median, pruned not told", "median", "none", 1),
     ("median, 2x trials", "median", "worst", 2),
@@ -85,8 +89,10 @@ def namespace(epochs: int) -> dict:
 
 
 def run_once(ns: dict, prune: str, policy: str, seed: int, trials: int) -> dict[str, float]:
-    pruning.PRUNED_POLICY = policy
-    study = create_study(CELL, ns, Options(max_evals=trials, seed=seed, prune=prune))
+    settings = SearchSettings(pruned=policy)
+    study = create_study(
+        CELL, ns, Options(max_evals=trials, seed=seed, prune=prune), search_settings=settings
+    )
     wall, cpu = time.perf_counter(), time.process_time()
     study.run().wait()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -121,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "time: CPU seconds of the run (all serial; wall time is noisy on a shared machine); "
         "epochs: epochs trained over all trials"
     )
-    print(f"{'setting':32} {'CPU time (s)':>16} {'epochs':>7} {'best val. error':>18} {'pruned':>7}")
+    print(f"{'setting':42} {'CPU time (s)':>16} {'epochs':>7} {'best val. error':>18} {'pruned':>7}")
     baseline = None
     for label, prune, policy, factor in SETTINGS:
         runs = [run_once(ns, prune, policy, seed, trials * factor) for seed in range(seeds)]
@@ -129,11 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         epochs_mean = statistics.fmean(r["epochs"] for r in runs)
         baseline = baseline or epochs_mean
         print(
-            f"{label:32} {common.mean_sd(cpu, 2):>16} {epochs_mean:>7.0f} {common.mean_sd([r['best'] for r in runs], 4):>18} "
+            f"{label:42} {common.mean_sd(cpu, 2):>16} {epochs_mean:>7.0f} {common.mean_sd([r['best'] for r in runs], 4):>18} "
             f"{statistics.fmean(r['pruned'] for r in runs):>7.1f}   "
             f"({epochs_mean / baseline:.0%} of the epochs without pruning)"
         )
-    pruning.PRUNED_POLICY = "worst"
     return 0
 
 

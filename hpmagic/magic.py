@@ -93,7 +93,8 @@ class TuneMagics(Magics):
     @argument(
         "--prune",
         default="none",
-        help="stop unpromising trials from their tune.report values: none, median or halving",
+        help="stop unpromising trials early: none, median, halving or hyperband (from tune.report values), "
+        "or folds (a trial's tune.cross_val_score folds against the best trial's same folds)",
     )
     @argument(
         "--mlflow",

@@ -528,6 +528,47 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         ("code", "noisy.wait()\nprint(noisy.message)\nprint(len(noisy.trials), 'trials')"),
     ],
+    "folds.ipynb": [
+        (
+            "md",
+            "# Stop hopeless trials after their first folds\n\n"
+            "Write `tune.cross_val_score` where you wrote scikit-learn's `cross_val_score`: same "
+            "arguments, same result, but each fold's score is reported as it ends. With `--prune folds` "
+            "a trial whose first folds are surely worse than the best trial's same folds stops there; "
+            "its value is an estimate of its CV error, and it is marked ✂ pruned.",
+        ),
+        ("code", "%load_ext hpmagic"),
+        ("code", "from sklearn.datasets import load_digits\n\nX, y = load_digits(return_X_y=True)"),
+        (
+            "code",
+            "%%tune -n 40 --seed 0 --prune folds -o study\n"
+            "from sklearn.svm import SVC\n\n"
+            "model = SVC(C=tune.loguniform(1e-2, 1e3), gamma=tune.loguniform(1e-5, 1e-1))\n"
+            "scores = tune.cross_val_score(model, X, y, cv=5)\n"
+            "1 - scores.mean()",
+        ),
+        (
+            "md",
+            "The progress line counts the pruned trials and the CV time they did not spend; the "
+            "trials table shows how many folds a pruned trial ran.",
+        ),
+        (
+            "code",
+            "study.wait()\n"
+            'pruned = [t for t in study.trials if t.state == "pruned"]\n'
+            'print(len(pruned), "pruned;", [t.extras["cv_folds"] for t in pruned][:10])\n'
+            "study.best_value, study.best_params",
+        ),
+        (
+            "md",
+            "Outside `%%tune`, `tune.cross_val_score` is scikit-learn's own, so the cell runs as plain "
+            "Python with the default values.",
+        ),
+        (
+            "code",
+            "from sklearn.svm import SVC\n\ntune.cross_val_score(SVC(), X, y, cv=5)",
+        ),
+    ],
 }
 
 

@@ -273,3 +273,16 @@ def test_gp_latency_measures_a_suggest() -> None:
 
     secs, peak = gp_latency.measure("gp", 2, 12, 1)
     assert 0 < secs < 30 and peak > 0
+
+
+def test_time_to_good_quick_compares_every_method(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import time_to_good as ttg
+
+    assert ttg.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    for name in ttg.METHODS:
+        assert f"| {name} |" in out
+    assert "best known" in out and "good ≤" in out
+    run = ttg.Run(trace=[(1.0, 0.5), (2.0, 0.2), (3.0, 0.1)])
+    assert run.time_to(0.2) == 2.0 and run.time_to(0.05) == math.inf and run.best() == 0.1
+    assert ttg.Run(trace=[(1.0, 0.1), (5.0, 0.1)], final_only=True).time_to(0.2) == 5.0

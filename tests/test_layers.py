@@ -141,9 +141,10 @@ def test_headless_layers_import_no_frontend_even_in_functions():
 
 
 def test_optional_packages_stay_where_they_are_optional():
-    """scikit-learn is for notebooks and benchmarks only; distributed only behind --dask."""
+    """scikit-learn only inside the CV helpers (the cell's own estimators need it); distributed only
+    behind --dask."""
     _, outer = graph(PACKAGE)
-    assert sorted(name for name, pkgs in outer.items() if "sklearn" in pkgs) == []
+    assert sorted(name for name, pkgs in outer.items() if "sklearn" in pkgs) == ["hpmagic.core.crossval"]
     assert sorted(name for name, pkgs in outer.items() if "distributed" in pkgs) == [
         "hpmagic.run.dask_executor"
     ]
@@ -182,3 +183,8 @@ def test_core_imports_neither_ipython_nor_ipywidgets():
         "assert len(s.trials) == 3, s.trials\n"
     )
     assert modules_loaded(code, ("IPython", "ipywidgets", "ipykernel")) == []
+
+
+def test_the_cv_helpers_load_scikit_learn_only_when_called():
+    code = "import hpmagic\nfrom hpmagic import tune\nfrom hpmagic.core import crossval\nassert tune.cross_val_score\n"
+    assert modules_loaded(code, ("sklearn",)) == []

@@ -79,6 +79,22 @@ class Tune:
         if ctx is not None:
             ctx.report(value, step)
 
+    def cross_val_score(self, estimator: Any, X: Any, y: Any = None, **kwargs: Any) -> Any:
+        """scikit-learn's ``cross_val_score`` (same arguments, same result) that reports each fold.
+
+        In a ``%%tune`` trial every fold's score is reported as it ends, so ``--prune folds`` can
+        stop a trial after its first folds; anywhere else it is scikit-learn's own function.
+        """
+        from .crossval import cross_val_score
+
+        return cross_val_score(estimator, X, y, **kwargs)
+
+    def cross_validate(self, estimator: Any, X: Any, y: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """scikit-learn's ``cross_validate`` that reports each fold's (first) test score."""
+        from .crossval import cross_validate
+
+        return cross_validate(estimator, X, y, **kwargs)
+
     def constraint(self, condition: Any) -> bool:
         """Mark the trial infeasible unless ``condition`` holds (as ``"feasible": False`` does)."""
         ctx = context.current()

@@ -24,12 +24,28 @@ class TrialPruned(Exception):
     """Raised inside a trial by ``tune.report`` when the pruner stops it."""
 
 
-class TrialContext:
-    """What ``tune.report`` talks to while a trial runs."""
+#: what a report hook is called with: (value, step, folds) — ``folds`` is the number of CV folds for
+#: a fold's score from ``tune.cross_val_score`` (greater is better), None for ``tune.report``. It
+#: answers False to go on, True to stop, or (for a fold) the estimated scores of the folds not run.
+ReportHook = Callable[[float, int, "int | None"], Any]
 
-    def __init__(self, on_report: Callable[[float, int], bool] | None = None) -> None:
+
+def call_hook(hook: ReportHook, value: float, step: int, folds: int | None) -> Any:
+    """Call a report hook: ``(value, step)`` for a plain report (hooks of two arguments keep
+    working), ``(value, step, folds)`` for a CV fold's score."""
+    return hook(value, step) if folds is None else hook(value, step, folds)  # type: ignore[call-arg]
+
+
+class TrialContext:
+    """What ``tune.report`` and the CV helpers talk to while a trial runs."""
+
+    def __init__(self, on_report: ReportHook | None = None) -> None:
         self.reports: list[tuple[int, float]] = []
         self._on_report = on_report
+        #: (folds ran, folds in all) once a CV helper reported folds
+        self.folds: tuple[int, int] | None = None
+        #: why the trial was stopped after a fold (its cell still ran on, with estimated scores)
+        self.pruned: str | None = None
         #: what ``tune.constraint`` calls said: None when none was made, else whether all held
         self.feasible: bool | None = None
 
@@ -56,8 +72,24 @@ class TrialContext:
                 raise TypeError(f"tune.report: step must be an integer, got {step!r}") from None
             step = int(step)
         self.reports.append((step, number))
-        if self._on_report is not None and self._on_report(number, step):
+        if self._on_report is not None and call_hook(self._on_report, number, step, None):
             raise TrialPruned(f"pruned at step {step} (value {number:g})")
+
+    def fold(self, score: float, n_folds: int) -> list[float] | None:
+        """Report one fold's score; None to go on, else estimated scores of the folds not run.
+
+        The trial is not stopped by an exception: the CV helper returns estimated scores, so the
+        cell computes its own objective from them (the trial is still recorded as pruned).
+        """
+        ran = (self.folds[0] if self.folds else 0) + 1
+        step = self.reports[-1][0] + 1 if self.reports else 0
+        self.reports.append((step, score))
+        self.folds = (ran, n_folds)
+        answer = call_hook(self._on_report, score, step, n_folds) if self._on_report is not None else False
+        if not answer or ran >= n_folds:
+            return None
+        self.pruned = f"pruned after fold {ran} of {n_folds} (score {score:g})"
+        return [float(v) for v in answer] if isinstance(answer, (list, tuple)) else []
 
 
 #: context-manager factories entered around every trial in this process (see add_trial_hook)

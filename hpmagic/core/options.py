@@ -14,7 +14,7 @@ DEFAULT_STORE = os.path.join(".hpmagic", "studies.db")
 ALGOS = ("tpe", "gp", "auto", "rand", "anneal", "grid", "hyperopt", "hyperopt-tpe")
 #: names that mean the same search as another
 ALGO_ALIASES = {"hyperopt-tpe": "hyperopt"}
-PRUNERS = ("none", "median", "halving")
+PRUNERS = ("none", "median", "halving", "hyperband", "folds")
 #: local worker processes per CPU at most: more only trade memory for nothing
 PROCESSES_PER_CPU = 4
 #: trials at once on a Dask cluster at most (each in-flight trial holds a task and a future)

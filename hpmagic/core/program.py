@@ -36,6 +36,8 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "choice": ("options",),
 }
 KINDS = tuple(SIGNATURES)
+#: calls on ``tune`` that are not annotations: they run in the trial (annotations inside them are found)
+HELPERS = ("report", "constraint", "cross_val_score", "cross_validate")
 _COMMENT_RE = re.compile(r"#\s*tune:\s*(.*)$")
 
 
@@ -260,7 +262,7 @@ class _Parser:
 
     def _walk(self, node: ast.AST, context: tuple[int, int] | None) -> None:
         kind = _is_tune_call(node)
-        if kind is not None and kind not in ("report", "constraint"):
+        if kind is not None and kind not in HELPERS:
             site = self._site(node, kind, context)
             assert isinstance(node, ast.Call)
             if site.options is not None:
@@ -288,14 +290,14 @@ class _Parser:
                 node,
             )
         for arg in [*node.args, *(k.value for k in node.keywords)]:
-            if _is_tune_call(arg) not in (None, "report"):
+            if _is_tune_call(arg) not in (None, *HELPERS):
                 raise self.error("an annotation cannot be reported; report a value", node)
 
     def _check_constraint(self, node: ast.AST) -> None:
         assert isinstance(node, ast.Call)
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise self.error("tune.constraint takes one condition: tune.constraint(latency < 0.1)", node)
-        if _is_tune_call(node.args[0]) not in (None, "report", "constraint"):
+        if _is_tune_call(node.args[0]) not in (None, *HELPERS):
             raise self.error("an annotation cannot be a constraint; give a condition on values", node)
 
     def _comment_site(self, node: ast.Assign, context: tuple[int, int] | None) -> bool:
@@ -376,7 +378,7 @@ class _Parser:
         node_for_span: ast.AST | None = None,
     ) -> Site:
         if kind not in SIGNATURES:
-            known = ", ".join(f"tune.{k}" for k in (*KINDS, "report", "constraint"))
+            known = ", ".join(f"tune.{k}" for k in (*KINDS, *HELPERS))
             close = difflib.get_close_matches(kind, KINDS, n=1)
             hint = f"did you mean tune.{close[0]}? " if close else ""
             raise self.error(f"unknown annotation tune.{kind}; {hint}known: {known}", node)

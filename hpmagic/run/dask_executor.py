@@ -23,8 +23,9 @@ from typing import Any
 
 import cloudpickle
 
+from ..core.context import ReportHook, call_hook
 from ..core.program import Program
-from .execution import TrialJob, TrialOutcome, run_trial
+from .execution import TrialJob, TrialOutcome, decision, run_trial
 from .processes import ExecutorError, GapLog, IdleClock, describe, failed, pack, unpack
 
 #: seconds to reach a scheduler given by address
@@ -72,19 +73,19 @@ def run_dask_trial(
         clock.end()
 
 
-def _report_hook(reports: str, number: int) -> Callable[[float, int], bool]:
+def _report_hook(reports: str, number: int) -> ReportHook:
     from distributed import Queue, get_client
 
     client = get_client()
     outbox = Queue(reports, client=client)
     inbox = Queue(f"{reports}-{number}", client=client)
 
-    def ask(value: float, step: int) -> bool:
-        outbox.put([number, value, step])
+    def ask(value: float, step: int, folds: int | None = None) -> Any:
+        outbox.put([number, value, step, folds])
         kind, answer = inbox.get(timeout=REPLY_TIMEOUT)
         if kind == "error":
             raise RuntimeError(f"the study could not judge this report: {answer}")
-        return bool(answer)
+        return answer
 
     return ask
 
@@ -150,9 +151,7 @@ class DaskExecutor:
             self.close()
             raise
 
-    def submit(
-        self, job: TrialJob, on_report: Callable[[float, int], bool] | None = None
-    ) -> Future[TrialOutcome]:
+    def submit(self, job: TrialJob, on_report: ReportHook | None = None) -> Future[TrialOutcome]:
         if self._client is None:
             raise RuntimeError("start() first")
         future: Future[TrialOutcome] = Future()
@@ -279,7 +278,7 @@ class DaskExecutor:
                 break
             if item is None or self._closed:
                 break
-            number, value, step = item
+            number, value, step, folds = item
             with self._lock:
                 entry = self._inflight.get(number)
                 for old in [n for n in replies if n not in self._inflight]:
@@ -288,7 +287,7 @@ class DaskExecutor:
                 answer: list[Any] = ["decision", False]
             else:
                 try:
-                    answer = ["decision", bool(entry[2](value, step))]
+                    answer = ["decision", decision(call_hook(entry[2], value, step, folds))]
                 except Exception as exc:  # noqa: BLE001 - the trial fails with it, as in the kernel
                     answer = ["error", f"{type(exc).__name__}: {exc}"]
             if number not in replies:

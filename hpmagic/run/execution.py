@@ -13,7 +13,7 @@ import math
 import numbers
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..core import context
 from ..core.annotations import tune
+from ..core.crossval import FOLDS_KEY
 from ..core.program import CELL_FILENAME, RUNTIME_NAME, Program
 from ..core.trials import COMPLETE, FAILED, PRUNED
 
@@ -256,11 +257,18 @@ def describe_error(exc: BaseException) -> str:
     return f"{text} (line {line})" if line else text
 
 
+def decision(answer: Any) -> bool | list[float]:
+    """A pruner's answer as it travels to a trial: go on/stop, or a fold's estimated scores."""
+    if isinstance(answer, (list, tuple)):
+        return [float(v) for v in answer]
+    return bool(answer)
+
+
 def run_trial(
     program: Program,
     job: TrialJob,
     snapshot: dict[str, Any],
-    on_report: Callable[[float, int], bool] | None = None,
+    on_report: context.ReportHook | None = None,
 ) -> TrialOutcome:
     """Evaluate the cell once. Never raises for the user's errors: they become the outcome."""
     namespace = dict(snapshot)
@@ -279,7 +287,12 @@ def run_trial(
             outcome.value, outcome.extras, outcome.key, outcome.values = reading
             if ctx.feasible is not None:  # tune.constraint calls and a "feasible" entry must all hold
                 outcome.extras["feasible"] = ctx.feasible and outcome.extras.get("feasible", True)
+            if ctx.folds is not None:
+                outcome.extras.setdefault(FOLDS_KEY, f"{ctx.folds[0]}/{ctx.folds[1]}")
             outcome.state = COMPLETE
+            if ctx.pruned is not None:  # stopped after a fold: the value is the cell's own estimate
+                outcome.state = PRUNED
+                out.write(f"[hpmagic] {ctx.pruned}\n")
         except context.TrialPruned as exc:
             outcome.state = PRUNED
             outcome.error = None
@@ -337,9 +350,7 @@ class Executor(Protocol):
 
     def start(self, program: Program, snapshot: dict[str, Any]) -> None: ...
 
-    def submit(
-        self, job: TrialJob, on_report: Callable[[float, int], bool] | None
-    ) -> Future[TrialOutcome]: ...
+    def submit(self, job: TrialJob, on_report: context.ReportHook | None) -> Future[TrialOutcome]: ...
 
     def close(self) -> None: ...
 
@@ -357,9 +368,7 @@ class SerialExecutor:
     def start(self, program: Program, snapshot: dict[str, Any]) -> None:
         self._program, self._snapshot = program, snapshot
 
-    def submit(
-        self, job: TrialJob, on_report: Callable[[float, int], bool] | None = None
-    ) -> Future[TrialOutcome]:
+    def submit(self, job: TrialJob, on_report: context.ReportHook | None = None) -> Future[TrialOutcome]:
         assert self._program is not None, "start() first"
         future: Future[TrialOutcome] = Future()
         future.set_result(run_trial(self._program, job, self._snapshot, on_report))

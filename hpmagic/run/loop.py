@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as wait_futures
 from typing import Any
@@ -22,7 +21,7 @@ from ..core.space import Space
 from ..core.trials import FAILED, Trial
 from ..search.base import Exhausted
 from .advising import DONE_EVERY
-from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome
+from .execution import Executor, SerialExecutor, TrialJob, TrialOutcome, decision
 from .processes import ExecutorError
 from .searching import values_of
 
@@ -181,17 +180,17 @@ class RunLoop:
             )
 
 
-def report_hook(study: Study, number: int) -> Callable[[float, int], bool] | None:
-    """What a trial's ``tune.report`` calls: the study's listener, then the pruner's verdict."""
+def report_hook(study: Study, number: int) -> context.ReportHook | None:
+    """What a trial's reports call: the study's listener, then the pruner's verdict."""
     if study.pruner is None and study.on_report is None:
         return None
 
-    def hook(value: float, step: int) -> bool:
+    def hook(value: float, step: int, folds: int | None = None) -> Any:
         if study.on_report is not None:
             study.on_report(number, value, step)
         if study.pruner is None:
             return False
-        return bool(study.pruner.should_prune(study, number, step, value))
+        return decision(study.pruner.should_prune(study, number, step, value, folds=folds))
 
     return hook
 

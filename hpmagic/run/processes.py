@@ -28,7 +28,6 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
@@ -36,8 +35,9 @@ from typing import Any
 import cloudpickle
 
 from ..core.annotations import Tune
+from ..core.context import ReportHook, call_hook
 from ..core.program import Program, parse
-from .execution import FAILED, TrialJob, TrialOutcome, run_trial
+from .execution import FAILED, TrialJob, TrialOutcome, decision, run_trial
 
 #: seconds a worker gets to end by itself before it is terminated
 EXIT_GRACE = 5.0
@@ -184,12 +184,12 @@ def _worker_main(conn: Any, lifeline: Any = None, parent: int | None = None) -> 
         )
     clock = IdleClock()
 
-    def ask(value: float, step: int) -> bool:
-        conn.send(("report", value, step))
+    def ask(value: float, step: int, folds: int | None = None) -> Any:
+        conn.send(("report", value, step, folds))
         kind, answer = conn.recv()
         if kind == "error":
             raise RuntimeError(f"the study could not judge this report: {answer}")
-        return bool(answer)
+        return answer
 
     while True:
         try:
@@ -339,9 +339,7 @@ class ProcessExecutor:
             thread.start()
         _LIVE.add(self)
 
-    def submit(
-        self, job: TrialJob, on_report: Callable[[float, int], bool] | None = None
-    ) -> Future[TrialOutcome]:
+    def submit(self, job: TrialJob, on_report: ReportHook | None = None) -> Future[TrialOutcome]:
         if self._blob is None:
             raise RuntimeError("start() first")
         future: Future[TrialOutcome] = Future()
@@ -402,7 +400,7 @@ class ProcessExecutor:
         index: int,
         worker: _Worker | str | None,
         job: TrialJob,
-        on_report: Callable[[float, int], bool] | None,
+        on_report: ReportHook | None,
     ) -> tuple[TrialOutcome, _Worker | str | None]:
         """Run one trial on this slot's worker (started or replaced as needed)."""
         if self._closing:
@@ -440,7 +438,7 @@ class ProcessExecutor:
 
     @staticmethod
     def _run(
-        worker: _Worker, number: int, values: bytes, on_report: Callable[[float, int], bool] | None
+        worker: _Worker, number: int, values: bytes, on_report: ReportHook | None
     ) -> tuple[TrialOutcome, float | None]:
         conn = worker.conn
         conn.send(("trial", number, values, on_report is not None))
@@ -451,10 +449,10 @@ class ProcessExecutor:
                 if not isinstance(outcome, TrialOutcome):
                     raise TypeError(f"a {type(outcome).__name__} instead of the trial's outcome")
                 return outcome, message[2]
-            _, value, step = message  # a report: the worker waits for the decision
+            _, value, step, folds = message  # a report: the worker waits for the decision
             assert on_report is not None
             try:
-                reply: tuple[str, Any] = ("decision", bool(on_report(value, step)))
+                reply: tuple[str, Any] = ("decision", decision(call_hook(on_report, value, step, folds)))
             except Exception as exc:  # noqa: BLE001 - the trial fails with it, as in the kernel
                 reply = ("error", "".join(traceback.format_exception_only(type(exc), exc)).strip())
             conn.send(reply)

@@ -12,6 +12,7 @@ import html
 import time
 from typing import Any
 
+from ..core.crossval import folds_ran
 from ..core.text import shorten
 from ..core.trials import COMPLETE, FAILED, PRUNED, Direction, Trial, no_best
 
@@ -74,6 +75,16 @@ def shown_notes(notes: list[str], limit: int = NOTES_SHOWN) -> list[str]:
     return out
 
 
+def fold_seconds_saved(trials: Any) -> float:
+    """Seconds of CV folds that pruned trials did not run: each trial's time per fold × folds left."""
+    saved = 0.0
+    for trial in trials:
+        ran = folds_ran(trial.extras) if trial.state == PRUNED else None
+        if ran and 0 < ran[0] < ran[1]:
+            saved += trial.duration / ran[0] * (ran[1] - ran[0])
+    return saved
+
+
 def progress_line(study: Any, counts: dict[str, int] | None = None) -> str:
     """``12/50 trials · 2 failed · 1 pruned · 14.2s elapsed · ~40s left`` for this run."""
     counts = counts if counts is not None else study.counts()
@@ -81,6 +92,9 @@ def progress_line(study: Any, counts: dict[str, int] | None = None) -> str:
     parts = [f"{ran}/{target} trials" if target else f"{sum(counts.values())} trials"]
     parts.append(f"{counts.get(FAILED, 0)} failed")
     parts.append(f"{counts.get(PRUNED, 0)} pruned")
+    saved = fold_seconds_saved(study.trials) if counts.get(PRUNED, 0) else 0.0
+    if saved > 0:
+        parts.append(f"~{format_duration(saved)} of CV folds saved")
     earlier = study.n_before_run
     if earlier:
         parts.append(f"+{earlier} earlier")
@@ -170,7 +184,9 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
         head += f"[{trial.algo}] "
     if trial.state == FAILED:
         return head + _one_line(trial.error, ERROR_CHARS)
-    return head + shorten(format_params(trial.params), PARAM_CHARS)
+    ran = folds_ran(trial.extras)  # the CV folds it ran, where it stopped before the last
+    folds = f"[{ran[0]}/{ran[1]} folds] " if ran and ran[0] < ran[1] else ""
+    return head + folds + shorten(format_params(trial.params), PARAM_CHARS)
 
 
 def advice_lines(study: Any) -> list[str]:

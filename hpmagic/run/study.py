@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core import context
+from ..core.crossval import folds_ran
 from ..core.numeric import seconds
 from ..core.objectives import parse_objectives
 from ..core.options import Options, OptionsError
@@ -94,7 +95,8 @@ class Study(Refinement, Results, Queueing, SearchControl, Advising):
         self.run_ended_at: float | None = None
         self.pruner: Any = pruning.make_pruner(self.options.prune)  # decides on tune.report values
         for trial in self._ledger.trials if self.pruner is not None else ():
-            self.pruner.add_history(trial.number, trial.reports)
+            ran = folds_ran(trial.extras)  # CV folds' scores, greater is better
+            self.pruner.add_history(trial.number, trial.reports, folds=ran[1] if ran else None)
         if self.options.algo == "grid" and self.options.max_evals is None:
             advice = "give -n to run that many of them, or narrow the space"
             grid.check_size(self._space, "--algo grid", advice, error=OptionsError)

@@ -245,6 +245,20 @@ _PRIOR_DRAWS = 64
 _ENUMERABLE = 100_000
 
 
+def _best_share(losses: np.ndarray, gamma: float) -> np.ndarray:
+    """Each trial's share of the best ``gamma`` of the trials: 1 inside, 0 outside, and trials tied
+    at the edge share the places left, so a plateau of equal values (an option whose trials all
+    reach the same score) does not fill the best quarter by itself."""
+    finite = np.sort(losses[np.isfinite(losses)])
+    if not len(finite):
+        return np.zeros(len(losses))
+    k = max(1, math.ceil(gamma * len(finite)))
+    edge = finite[k - 1]
+    below = losses < edge
+    tied = losses == edge
+    return np.where(below, 1.0, np.where(tied, (k - below.sum()) / max(1, tied.sum()), 0.0))
+
+
 def model_settings(settings: JointTPESettings) -> dict[str, Any]:
     """The settings one group's model takes (the choice settings are the search's own)."""
     out = asdict(settings)
@@ -437,14 +451,11 @@ class JointTPESearch(SearcherBase):
         n = len(model)
         column = model._points[:n, [a.dim.key for a in model.axes].index(dim.key)]
         losses = np.asarray(model._losses)
-        finite = np.sort(losses[np.isfinite(losses)])
-        threshold = (
-            finite[max(1, math.ceil(self.choice_gamma * len(finite))) - 1] if len(finite) else -math.inf
-        )
+        credit = _best_share(losses, self.choice_gamma)
         draws = []
         for position, option in enumerate(dim.allowed):
             mine = losses[column == position]
-            good = int((mine <= threshold).sum())
+            good = float(credit[column == position].sum())
             explored = 1.0
             if self.choice_explore:
                 explored = min(1.0, len(mine) / (self.choice_explore * (1 + self._depth[(dim.key, option)])))

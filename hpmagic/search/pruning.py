@@ -11,6 +11,10 @@ Two rules:
 - :class:`MedianPruner` (``--prune median``): stop a trial whose report at a step
   is worse than the median of the other trials' reports at that same step, once
   enough other trials have reported there and past a few warm-up steps.
+- :class:`HyperbandPruner` (``--prune hyperband``): several halving brackets whose first
+  rungs sit at later and later steps, each trial in one of them.
+- :class:`~hpmagic.search.folds.FoldsPruner` (``--prune folds``): a paired test of a
+  trial's CV folds against the best trial's same folds (see :mod:`hpmagic.search.folds`).
 - :class:`HalvingPruner` (``--prune halving``): asynchronous successive halving.
   Rungs sit at steps ``min_resource * reduction_factor**k``; a trial reaching a
   rung goes on only if its value there is among the best ``1/reduction_factor``
@@ -34,13 +38,18 @@ from ..core.trials import Direction
 class Pruner(Protocol):
     """What a study needs of a pruner."""
 
-    def should_prune(self, study: Any, number: int, step: int, value: float) -> bool: ...
+    def should_prune(
+        self, study: Any, number: int, step: int, value: float, folds: int | None = None
+    ) -> bool | list[float]: ...
 
-    def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None: ...
+    def add_history(
+        self, number: int, reports: Iterable[tuple[int, float]], folds: int | None = None
+    ) -> None: ...
 
 
-def _sign(study: Any) -> float:
-    return Direction.of(getattr(study, "direction", None)).sign
+def _sign(study: Any, folds: int | None = None) -> float:
+    """+1 when lower reports are better; a CV fold's score (``folds`` given) is better higher."""
+    return -1.0 if folds else Direction.of(getattr(study, "direction", None)).sign
 
 
 class _Reports:
@@ -50,7 +59,9 @@ class _Reports:
         self._lock = threading.Lock()
         self._by_trial: dict[int, dict[int, float]] = {}
 
-    def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None:
+    def add_history(
+        self, number: int, reports: Iterable[tuple[int, float]], folds: int | None = None
+    ) -> None:
         """Reports of a trial that ended before this pruner existed (a continued study)."""
         with self._lock:
             mine = self._by_trial.setdefault(number, {})
@@ -69,7 +80,9 @@ class MedianPruner(_Reports):
         #: steps below this never prune (the first epochs are noisy)
         self.warmup_steps = warmup_steps
 
-    def should_prune(self, study: Any, number: int, step: int, value: float) -> bool:
+    def should_prune(
+        self, study: Any, number: int, step: int, value: float, folds: int | None = None
+    ) -> bool:
         """Record the report; True if the trial should stop here."""
         if not math.isfinite(value):
             return False
@@ -83,7 +96,7 @@ class MedianPruner(_Reports):
         others.sort()
         mid = len(others) // 2
         median = others[mid] if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
-        return _sign(study) * value > _sign(study) * median
+        return _sign(study, folds) * value > _sign(study, folds) * median
 
 
 class HalvingPruner(_Reports):
@@ -106,7 +119,9 @@ class HalvingPruner(_Reports):
             k += 1
         return k
 
-    def add_history(self, number: int, reports: Iterable[tuple[int, float]]) -> None:
+    def add_history(
+        self, number: int, reports: Iterable[tuple[int, float]], folds: int | None = None
+    ) -> None:
         reports = list(reports)
         super().add_history(number, reports)
         with self._lock:
@@ -126,7 +141,9 @@ class HalvingPruner(_Reports):
                 entered = k
         return entered
 
-    def should_prune(self, study: Any, number: int, step: int, value: float) -> bool:
+    def should_prune(
+        self, study: Any, number: int, step: int, value: float, folds: int | None = None
+    ) -> bool:
         """Record the report; True if the trial is not among the best at the rung it reached."""
         with self._lock:
             if math.isfinite(value):
@@ -138,9 +155,59 @@ class HalvingPruner(_Reports):
         if len(values) < self.reduction_factor:
             return False  # too few at this rung to halve
         keep = max(1, math.ceil(len(values) / self.reduction_factor))
-        sign = _sign(study)
+        sign = _sign(study, folds)
         better = sum(1 for v in values if sign * v < sign * value)
         return better >= keep
+
+
+class HyperbandPruner:
+    """Asynchronous Hyperband: several halving brackets, each starting its rungs at a later step.
+
+    Bracket ``s`` halves at steps ``min_resource * reduction_factor**(s + k)``: bracket 0 stops
+    trials after their first step, the last bracket lets its trials run far before judging them,
+    which saves the trials whose early reports mislead (a slow start, a high learning rate that
+    pays off late). A trial joins bracket ``number % brackets`` at its first report; the number
+    of brackets grows with the furthest step reported so far (one per rung that step reaches),
+    so nothing needs to know the maximum resource ahead. Within a bracket, trials are compared
+    only with the bracket's own trials, as in Hyperband.
+    """
+
+    def __init__(self, reduction_factor: int = 3, min_resource: int = 1, max_brackets: int = 4) -> None:
+        if max_brackets < 1:
+            raise ValueError("hyperband needs max_brackets >= 1")
+        self.reduction_factor = reduction_factor
+        self.min_resource = min_resource
+        self.max_brackets = max_brackets
+        self._lock = threading.Lock()
+        self._brackets = [
+            HalvingPruner(reduction_factor, min_resource * reduction_factor**s) for s in range(max_brackets)
+        ]
+        self._bracket_of: dict[int, int] = {}
+        self._furthest = 0
+
+    def _open_brackets(self) -> int:
+        """Brackets in use: one per rung the furthest step so far reaches (at least one)."""
+        return max(1, min(self.max_brackets, self._brackets[0].rung_of(self._furthest) + 1))
+
+    def bracket(self, number: int, step: int) -> HalvingPruner:
+        with self._lock:
+            self._furthest = max(self._furthest, step)
+            if number not in self._bracket_of:
+                self._bracket_of[number] = number % self._open_brackets()
+            return self._brackets[self._bracket_of[number]]
+
+    def add_history(
+        self, number: int, reports: Iterable[tuple[int, float]], folds: int | None = None
+    ) -> None:
+        reports = list(reports)
+        if reports:
+            self.bracket(number, max(int(s) for s, _ in reports)).add_history(number, reports)
+
+    def should_prune(
+        self, study: Any, number: int, step: int, value: float, folds: int | None = None
+    ) -> bool:
+        """True if the trial is not among the best of its bracket at the rung it reached."""
+        return self.bracket(number, step).should_prune(study, number, step, value, folds)
 
 
 def make_pruner(name: str | None) -> Pruner | None:
@@ -151,7 +218,13 @@ def make_pruner(name: str | None) -> Pruner | None:
         return MedianPruner()
     if name == "halving":
         return HalvingPruner()
-    raise ValueError(f"unknown pruner {name!r}; choose one of none, median, halving")
+    if name == "hyperband":
+        return HyperbandPruner()
+    if name == "folds":
+        from .folds import FoldsPruner
+
+        return FoldsPruner()
+    raise ValueError(f"unknown pruner {name!r}; choose one of none, median, halving, hyperband, folds")
 
 
 def search_loss(

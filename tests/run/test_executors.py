@@ -428,3 +428,53 @@ def test_dask_unsendable_name_bad_address_and_no_client(monkeypatch):
 
 def test_several_objectives_on_dask(cluster):
     check_several_objectives_run_elsewhere(dask=cluster.scheduler_address)
+
+
+CV_CELL = """
+from sklearn.datasets import load_iris
+from sklearn.tree import DecisionTreeClassifier
+X, y = load_iris(return_X_y=True)
+scores = tune.cross_val_score(DecisionTreeClassifier(max_depth=tune.int(1, 5)), X, y, cv=5)
+{"loss": 1 - scores.mean(), "scores": [float(s) for s in scores]}
+"""
+
+
+@pytest.mark.parametrize("where", ["processes", "dask"])
+def test_a_fold_report_and_its_estimates_travel_both_ways(where, request):
+    """A CV fold's score reaches the study with its fold count; the estimates come back."""
+    if where == "dask":
+        executor = DaskExecutor(request.getfixturevalue("cluster").scheduler_address)
+    else:
+        executor = ProcessExecutor(1)
+    executor.start(parse(CV_CELL), {})
+    try:
+        seen: list[tuple[float, int, int]] = []
+
+        def stop_after_two(value: float, step: int, folds: int) -> Any:
+            seen.append((value, step, folds))
+            return [0.5, 0.25, 0.0] if step == 1 else False
+
+        pruned = outcome(executor.submit(TrialJob(0, {"max_depth": 3}), stop_after_two))
+        assert [(s, f) for _, s, f in seen] == [(0, 5), (1, 5)]
+        assert pruned.state == PRUNED and pruned.extras["cv_folds"] == "2/5", pruned.error
+        assert pruned.extras["scores"] == [seen[0][0], seen[1][0], 0.5, 0.25, 0.0]
+        assert pruned.value == pytest.approx(1 - sum(pruned.extras["scores"]) / 5)
+        full = outcome(executor.submit(TrialJob(1, {"max_depth": 3}), lambda v, s, f: False))
+        assert full.state == COMPLETE and full.extras["cv_folds"] == "5/5" and len(full.reports) == 5
+    finally:
+        executor.close()
+
+
+def test_a_dask_study_prunes_cv_folds(cluster):
+    cell = CV_CELL.replace("tune.int(1, 5)", "tune.choice([1, 3])")
+    options = Options(max_evals=10, dask=cluster.scheduler_address, seed=2, algo="rand", prune="folds")
+    study = create_study(cell, {}, options)
+    try:
+        study.run().wait(120)
+        assert study.end_reason == "completed", study.message
+        shallow = [t for t in study.trials[3:] if t.params["max_depth"] == 1]
+        assert shallow and all(t.state == PRUNED and t.extras["cv_folds"] != "5/5" for t in shallow)
+        assert all(t.value > 0.25 for t in shallow)  # a stump misses a whole class of iris: ~1/3 error
+        assert study.best_params["max_depth"] == 3
+    finally:
+        study.close()

@@ -9,7 +9,7 @@ import pytest
 
 from hpmagic import Options, create_study
 from hpmagic.search import pruning
-from hpmagic.search.pruning import HalvingPruner, MedianPruner, make_pruner, search_loss
+from hpmagic.search.pruning import HalvingPruner, HyperbandPruner, MedianPruner, make_pruner, search_loss
 from hpmagic.search.searcher import SearchSettings
 
 MIN = SimpleNamespace(direction="minimize")
@@ -96,11 +96,28 @@ def test_make_pruner():
     assert make_pruner("none") is None and make_pruner(None) is None
     assert isinstance(make_pruner("median"), MedianPruner)
     assert isinstance(make_pruner("halving"), HalvingPruner)
+    assert isinstance(make_pruner("hyperband"), HyperbandPruner)
     with pytest.raises(ValueError, match="median"):
-        make_pruner("hyperband")
+        make_pruner("sometimes")
 
 
-@pytest.mark.parametrize("rule", ["median", "halving"])
+def test_hyperband_opens_a_bracket_per_rung_reached_and_judges_within_it():
+    p = HyperbandPruner(reduction_factor=3, min_resource=1, max_brackets=3)
+    # trial 0 runs far: 9 steps reach rung 2, so later trials spread over three brackets
+    for step in range(10):
+        assert not p.should_prune(MIN, 0, step, 1.0)
+    assert p._bracket_of[0] == 0
+    assert [p._brackets[s].min_resource for s in range(3)] == [1, 3, 9]
+    for n in (1, 2, 3, 4, 5, 6):
+        p.should_prune(MIN, n, 0, 5.0)
+    assert [p._bracket_of[n] for n in (3, 4, 5, 6)] == [0, 1, 2, 0]
+    # bracket 0 halves at step 1 among its own trials (0, 3, 6); bracket 2 not before step 9
+    assert not p.should_prune(MIN, 3, 1, 2.0)
+    assert p.should_prune(MIN, 6, 1, 3.0)  # third at the rung of bracket 0: not in the best third
+    assert not p.should_prune(MIN, 5, 1, 99.0) and not p.should_prune(MIN, 5, 8, 99.0)
+
+
+@pytest.mark.parametrize("rule", ["median", "halving", "hyperband"])
 def test_a_study_prunes_hopeless_trials_and_still_finds_the_best(rule):
     # random search keeps proposing hopeless configs (TPE soon stops), so pruning has work to do
     study = create_study(EPOCH_CELL, {}, Options(max_evals=40, seed=5, prune=rule, algo="rand"))
