@@ -106,16 +106,25 @@ def render(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+#: what matplotlib raises where it cannot scale values (a range near a float's limits)
+UNDRAWABLE = (ValueError, OverflowError, ArithmeticError, np.linalg.LinAlgError)
+
+
 def drawn(figure: Any, data: Any) -> bytes:
     """The PNG of ``figure(data)``; where matplotlib cannot scale the values (a range near a
     float's limits overflows its transforms) a picture that says so, never an error in the view."""
     try:
         with np.errstate(all="ignore"):
             return render(figure(data))
-    except (ValueError, OverflowError, ArithmeticError, np.linalg.LinAlgError):
-        fig, ax = _axes(2.6, 1.2)
-        _empty(ax, "values too near a float's limits to draw")
-        return render(fig)
+    except UNDRAWABLE:
+        return cannot_draw()
+
+
+def cannot_draw() -> bytes:
+    """The picture shown instead of a plot whose values matplotlib cannot scale."""
+    fig, ax = _axes(2.6, 1.2)
+    _empty(ax, "values too near a float's limits to draw")
+    return render(fig)
 
 
 def _beyond_ticks(lo: float, hi: float) -> bool:

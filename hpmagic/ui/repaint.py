@@ -200,13 +200,18 @@ class Painter:
 
     def png(self, data: Any) -> bytes:
         """The plot of ``data`` as PNG bytes."""
-        key = self.layout(data)
-        if self.figure is not None and key == self.key:
-            self.update(self.figure, data)
-            self.reused += 1
-        else:
-            self.figure, self.key = self.build(data), key
-        return plots.render(self.figure)
+        try:
+            with np.errstate(all="ignore"):  # rounding edges near a float's limits overflows: no matter
+                key = self.layout(data)
+                if self.figure is not None and key == self.key:
+                    self.update(self.figure, data)
+                    self.reused += 1
+                else:
+                    self.figure, self.key = self.build(data), key
+                return plots.render(self.figure)
+        except plots.UNDRAWABLE:  # values near a float's limits: a note, never an error in the view
+            self.figure = self.key = None
+            return plots.cannot_draw()
 
     def close(self) -> None:
         self.figure = self.key = None
