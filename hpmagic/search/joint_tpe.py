@@ -208,10 +208,7 @@ class JointTPE:
                 return point
         sizes = [len(a.dim.allowed) if a.dim.is_choice else a.size for a in self.axes]
         if all(sizes) and math.prod(sizes) <= _ENUMERABLE:  # a small finite space: list what is left
-            grids = [
-                list(a.dim.allowed) if a.dim.is_choice else [a.from_unit((i + 0.5) / s) for i in range(s)]
-                for a, s in zip(self.axes, sizes)
-            ]
+            grids = [_values(a, s) for a, s in zip(self.axes, sizes)]
             free = [p for p in _product(self.axes, grids) if not taken(p)]
             if free:
                 return free[int(rng.integers(len(free)))]
@@ -293,6 +290,16 @@ def _value_strata(size: int, k: int, rng: np.random.Generator) -> np.ndarray:
     edges = np.ceil(np.arange(k + 1) * size / k).astype(int)  # k runs of at least one value each
     picks = edges[:-1] + (rng.random(k) * (edges[1:] - edges[:-1])).astype(int)
     return rng.permutation(picks)
+
+
+def _values(axis: Axis, size: int) -> list[Any]:
+    """Every raw value of a finite axis: a choice's kept options, an integer range, a quantised range's steps."""
+    dim = axis.dim
+    if dim.is_choice:
+        return list(dim.allowed)
+    if dim.is_int and dim.kind != "quniform":  # int and logint: every integer, whatever the scale
+        return list(range(int(dim.low), int(dim.high) + 1))
+    return [axis.from_unit((i + 0.5) / size) for i in range(size)]
 
 
 def _product(axes: list[Axis], grids: list[list[Any]]) -> Iterator[dict[str, Any]]:

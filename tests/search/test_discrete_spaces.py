@@ -120,3 +120,14 @@ def test_a_model_choice_whose_best_option_starts_worst_is_found_in_most_seeds() 
         stuck += len(last) == 1
     assert found >= 7, found
     assert stuck <= 3, stuck  # a seed may settle on hard once it is best by a margin
+
+
+def test_every_point_of_a_log_scaled_integer_space_is_tried_before_any_twice() -> None:
+    """A log axis gives its integers unequal shares; the last untried ones are still found."""
+    cell = "a = tune.logint(1, 12)\nb = tune.choice(['x', 'y'])\nf(a, b)"
+    for seed in range(3):
+        study = create_study(
+            cell, {"f": lambda a, b: a + (b == "y"), "tune": tune}, Options(store=None, seed=seed)
+        )
+        study.run(24).wait()
+        assert len({(t.params["a"], t.params["b"]) for t in study.trials}) == 24
