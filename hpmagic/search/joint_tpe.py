@@ -81,7 +81,7 @@ class JointTPESettings:
     recombine: bool | None = None
     step_floor: float = 0.5
     choice_gamma: float = 0.25
-    choice_explore: float = 5.0
+    choice_explore: float = 10.0
 
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
