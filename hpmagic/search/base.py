@@ -66,6 +66,7 @@ class SearcherBase:
         """
         if not self.space.contains(raw):
             return False
+        self._ended(raw)
         if loss is None:
             if failed:
                 self._observe_failure(number, raw)
@@ -82,3 +83,6 @@ class SearcherBase:
 
     def _observe_failure(self, number: int, raw: dict[str, Any]) -> None:
         """A failed trial (by default the model never sees one)."""
+
+    def _ended(self, raw: dict[str, Any]) -> None:
+        """Any ended point of this space: complete, failed, pruned, or from an earlier run."""

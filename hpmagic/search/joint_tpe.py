@@ -469,10 +469,8 @@ class JointTPESearch(SearcherBase):
             draws.append(rng.beta(1 + good, 1 + (len(mine) - good) * explored))
         return int(dim.allowed[int(np.argmax(draws))])
 
-    def tell(self, number: int, raw: dict[str, Any], loss: float | None, failed: bool = False) -> bool:
-        if self.space.contains(raw):  # a pruned or failed point, or one from an earlier run, was tried too
-            self._tried.add(point_key(raw))
-        return super().tell(number, raw, loss, failed)
+    def _ended(self, raw: dict[str, Any]) -> None:
+        self._tried.add(point_key(raw))  # a pruned or failed point, or one from an earlier run, was tried too
 
     def _observe(self, number: int, raw: dict[str, Any], loss: float) -> None:
         for parent, model in self.models.items():
