@@ -45,6 +45,16 @@ class ImportanceError(ValueError):
     """Not enough data to estimate importance; the message says what is needed."""
 
 
+def subsample(
+    raws: Sequence[dict[str, Any]], values: Sequence[float], limit: int, rng: np.random.Generator
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """At most ``limit`` trials, drawn at random and kept in their order (a fit's cost grows with them)."""
+    if len(raws) <= limit:
+        return list(raws), list(values)
+    keep = np.sort(rng.choice(len(raws), limit, replace=False))
+    return [raws[i] for i in keep], [values[i] for i in keep]
+
+
 def _encode(space: Space, raws: Sequence[dict[str, Any]]) -> tuple[np.ndarray, list[list[int]]]:
     """The design matrix and, per dimension of ``space``, its columns."""
     columns: list[np.ndarray] = []
@@ -113,9 +123,7 @@ def importance(
             f"importance needs at least {MIN_TRIALS} complete trials; the study has {len(raws)}"
         )
     rng = np.random.default_rng(seed)
-    if len(raws) > MAX_FIT:
-        keep = np.sort(rng.choice(len(raws), MAX_FIT, replace=False))
-        raws, values = [raws[i] for i in keep], [values[i] for i in keep]
+    raws, values = subsample(raws, values, MAX_FIT, rng)
     X, groups = _encode(space, raws)
     y = np.asarray(values, dtype=float)
     shares = dict.fromkeys(labels, 0.0)

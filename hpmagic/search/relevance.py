@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..core.space import Space
-from .importance import _encode
+from .importance import _encode, subsample
 from .regret import _matern, one_blas_thread
 
 MAX_FIT = 200
@@ -81,9 +81,7 @@ def length_scales(
     """label → its fitted length scale, in units of its range (labels shared by exclusive
     options: the shortest); :data:`FLAT` means the objective does not depend on it."""
     rng = np.random.default_rng(seed)
-    if len(raws) > MAX_FIT:
-        keep = np.sort(rng.choice(len(raws), MAX_FIT, replace=False))
-        raws, values = [raws[i] for i in keep], [values[i] for i in keep]
+    raws, values = subsample(raws, values, MAX_FIT, rng)
     X, groups = _encode(space, raws)
     y = np.asarray(values, dtype=float)
     out = {d.label: FLAT for d in space.dims}
