@@ -286,3 +286,22 @@ def test_time_to_good_quick_compares_every_method(capsys: pytest.CaptureFixture[
     run = ttg.Run(trace=[(1.0, 0.5), (2.0, 0.2), (3.0, 0.1)])
     assert run.time_to(0.2) == 2.0 and run.time_to(0.05) == math.inf and run.best() == 0.1
     assert ttg.Run(trace=[(1.0, 0.1), (5.0, 0.1)], final_only=True).time_to(0.2) == 5.0
+    assert "at most" in out  # the most fold pruning could save on the cell, from the no-pruning runs
+    walled = ttg.Run(trace=[(1.0, 0.5), (2.0, 0.2)], walls=[1.5, 4.0])
+    assert walled.time_to(0.2, wall=True) == 4.0
+    spent = [ttg.Run(spent=[(3.0, 0.5), (1.0, 0.1)])]
+    assert ttg.pruning_ceiling(spent, 0.2) == pytest.approx((0.75, 1 / (1 - 0.6)))
+
+
+def test_fold_replay_saves_time_and_counts_what_it_lost(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import fold_replay
+
+    # trial 0 the best; trial 1 far behind on its first fold; trial 2 better than 0 on every fold
+    trials = [
+        [(0.10, 1.0), (0.12, 1.0), (0.11, 1.0), (0.09, 1.0), (0.10, 1.0)],
+        [(0.50, 1.0), (0.52, 1.0), (0.51, 1.0), (0.49, 1.0), (0.50, 1.0)],
+        [(0.08, 1.0), (0.10, 1.0), (0.09, 1.0), (0.07, 1.0), (0.08, 1.0)],
+    ]
+    assert fold_replay.replay(trials, 0.9) == (pytest.approx(4 / 15), 1, 0)
+    assert fold_replay.main(["--quick"]) == 0
+    assert "| svc seed 0 |" in capsys.readouterr().out

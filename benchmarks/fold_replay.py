@@ -1,0 +1,127 @@
+"""How confident should ``--prune folds`` be? Replay recorded searches at several levels.
+
+A search without pruning is run on each cell of ``time_to_good.py`` with every fold's
+error and CPU time recorded. The recorded trials are then fed, in their order and
+fold by fold, to ``FoldsPruner`` at each confidence level, and the script prints the
+share of the search's CPU time the pruner would have saved (the folds after the one
+it stopped at) and the trials it stopped that would have become the best had they
+run every fold: the price of stopping early. The search does not react to the
+pruning here (in a real run it would propose other points), so this measures the
+test alone, on the same trials for every level.
+
+    nice python benchmarks/fold_replay.py                 # 3 cells × 2 seeds × 60 CPU-s, ~6 minutes
+    python benchmarks/fold_replay.py --quick              # one small cell: seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from types import SimpleNamespace
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+try:
+    from . import common, time_to_good
+except ImportError:  # run as a script
+    import common  # type: ignore[no-redef]
+    import time_to_good  # type: ignore[no-redef]
+
+LEVELS = (0.95, 0.9, 0.8, 0.7)
+
+
+def record(cell: Any, seed: int, budget: float) -> list[list[tuple[float, float]]]:
+    """Each trial's folds as (error, CPU seconds), from hpmagic's search without pruning."""
+    import numpy as np
+    from sklearn.model_selection import cross_validate
+
+    from hpmagic import Options, create_study, tune
+
+    X, y = cell.data()
+    splits = list(time_to_good.splitter(cell).split(X, y))
+    trials: list[list[tuple[float, float]]] = []
+
+    def scored(model: Any, X: Any, y: Any, cv: Any = None, scoring: str = "") -> Any:
+        folds, scores = [], []
+        for split in splits:
+            start = time.process_time()
+            score = float(cross_validate(model, X, y, cv=[split], scoring=scoring)["test_score"][0])
+            folds.append((cell.error(score), time.process_time() - start))
+            scores.append(score)
+        trials.append(folds)
+        return np.array(scores)
+
+    text = time_to_good.hpmagic_cell(cell).replace("tune.cross_val_score", "scored")
+    namespace = {
+        "tune": tune, "scored": scored, "X": X, "y": y, "CV": None, "error": cell.error,
+        "make": lambda **p: time_to_good.estimator(cell, p),
+    }  # fmt: skip
+    start = time.process_time()
+
+    class Budget:
+        def trial_ended(self, study: Any, trial: Any) -> None:
+            if time.process_time() - start > budget:
+                study.stop()
+
+    study = create_study(text, namespace, Options(seed=seed))
+    study.subscribe(Budget())
+    study.run(100_000).wait()
+    return trials
+
+
+def replay(trials: list[list[tuple[float, float]]], confidence: float) -> tuple[float, int, int]:
+    """(share of CPU saved, trials stopped, stopped trials that would have become the best)."""
+    from hpmagic.search.folds import FoldsPruner
+
+    pruner, study = FoldsPruner(confidence=confidence), SimpleNamespace(direction="minimize")
+    total = sum(seconds for folds in trials for _, seconds in folds)
+    saved, stopped, lost, best = 0.0, 0, 0, float("inf")
+    for number, folds in enumerate(trials):
+        mean = sum(error for error, _ in folds) / len(folds)
+        for k, (error, _) in enumerate(folds):
+            if pruner.should_prune(study, number, k, -error, folds=len(folds)) is not False:
+                saved += sum(seconds for _, seconds in folds[k + 1 :])
+                stopped += 1
+                lost += mean < best
+                break
+        else:
+            best = min(best, mean)
+    return saved / total if total else 0.0, stopped, lost
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the small SVC cell, one seed, 2 CPU-s")
+    parser.add_argument("--seeds", type=int, default=None, help="searches recorded per cell (default 2)")
+    parser.add_argument("--budget", type=float, default=None, help="CPU seconds per search (default 60)")
+    args = parser.parse_args(argv)
+    cells = time_to_good.cells(args.quick)
+    seeds = range(args.seeds or (1 if args.quick else 2))
+    budget = args.budget or (2.0 if args.quick else 60.0)
+    common.print_header(
+        "Fold pruning replayed at several confidence levels",
+        ", ".join(f"{level:.0%}" for level in LEVELS),
+        f"{len(cells)} cells × {len(seeds)} recorded searches of {budget:g} CPU-s, no pruning, 5 folds",
+    )
+    rows = []
+    for key, cell in cells.items():
+        for seed in seeds:
+            trials = record(cell, seed, budget)
+            cells_out = []
+            for level in LEVELS:
+                share, stopped, lost = replay(trials, level)
+                cells_out.append(f"{share:.0%} · {stopped} · {lost}")
+            rows.append([f"{key} seed {seed}", str(len(trials)), *cells_out])
+    common.print_table(
+        ["search", "trials", *(f"{level:.0%}: saved · stopped · lost" for level in LEVELS)],
+        rows,
+        "Share of CPU time saved · trials stopped · stopped trials that would have become the best",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
