@@ -461,6 +461,19 @@ def pruning_ceiling(runs: list[Run], target: float) -> tuple[float, float] | Non
     return share, 1 / (1 - 0.8 * share)
 
 
+def chosen_methods(text: str) -> list[str]:
+    """The methods named in ``text``, in its order: names hold commas, so known names are matched
+    first and what is left between them, once separators are dropped, is an unknown name."""
+    found, rest = [], text
+    for name in sorted(ALL_METHODS, key=len, reverse=True):
+        at = rest.find(name)
+        if at >= 0:
+            found.append((text.find(name), name))
+            rest = rest[:at] + "," + rest[at + len(name) :]
+    leftover = [piece.strip() for piece in rest.split(",") if piece.strip()]
+    return [name for _, name in sorted(found)] + leftover
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small cell, one seed, a 1 s budget")
@@ -480,14 +493,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--methods",
         default=None,
-        help=f"comma-separated names among: {', '.join(ALL_METHODS)} (default: the first five)",
+        help=f"names among {'; '.join(ALL_METHODS)}, separated by commas (default: the first five)",
     )
     args = parser.parse_args(argv)
     chosen = cells(args.quick)
     if args.cells:
         chosen = {k: v for k, v in chosen.items() if k in args.cells.split(",")}
     seeds = list(range(args.first_seed, args.first_seed + (args.seeds or (1 if args.quick else 10))))
-    methods = [m.strip() for m in args.methods.split(",")] if args.methods else list(METHODS)
+    methods = chosen_methods(args.methods) if args.methods else list(METHODS)
     unknown = [m for m in methods if m not in ALL_METHODS]
     if unknown:
         parser.error(f"unknown method {unknown[0]!r}")

@@ -305,3 +305,12 @@ def test_fold_replay_saves_time_and_counts_what_it_lost(capsys: pytest.CaptureFi
     assert fold_replay.replay(trials, 0.9) == (pytest.approx(4 / 15), 1, 0)
     assert fold_replay.main(["--quick"]) == 0
     assert "| svc seed 0 |" in capsys.readouterr().out
+
+
+def test_time_to_good_methods_are_named_though_names_hold_commas() -> None:
+    from benchmarks import time_to_good as ttg
+
+    assert ttg.chosen_methods("hpmagic, no pruning") == ["hpmagic, no pruning"]
+    both = "Optuna TPE + WilcoxonPruner, hpmagic, no pruning"
+    assert ttg.chosen_methods(both) == ["Optuna TPE + WilcoxonPruner", "hpmagic, no pruning"]
+    assert ttg.chosen_methods("hpmagic --prune folds, bogus") == ["hpmagic --prune folds", "bogus"]
