@@ -19,9 +19,10 @@ When it stops a trial it answers with estimates of the scores of the folds not r
 is an honest estimate in the objective's units (see :mod:`hpmagic.core.crossval`).
 
 The test runs at 90 % confidence. Replayed on recorded searches of the benchmark's
-cells (``benchmarks/time_to_good.py``), 95 % saved 26–38 % of the CPU time of a
-boosted-trees search and 90 % 36–43 %, with no trial stopped that would have become
-the best; 80 % saved more still but began to stop trials that would have.
+cells (``benchmarks/fold_replay.py``), 95 % saved 27–30 % of the CPU time of a
+boosted-trees search and 90 % 34–37 % (SVC 45–49 % and 48–52 %, forest 9–22 % and
+11–27 %), with no trial stopped that would have become the best; 80 % saved more
+still but stopped 4 such trials on one SVC search.
 
 Reports of ``tune.cross_val_score`` are scores (greater is better), whatever the
 study's direction; plain ``tune.report`` values are read in the study's direction,
