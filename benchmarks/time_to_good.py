@@ -143,6 +143,10 @@ def estimator(cell: Cell, params: dict[str, Any]) -> Any:
         return SVC(**params)
     if cell.model == "RandomForestRegressor":
         return RandomForestRegressor(random_state=0, **params)
+    if cell.model == "GradientBoostingRegressor":
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        return GradientBoostingRegressor(random_state=0, **params)
     return HistGradientBoostingClassifier(early_stopping=False, random_state=0, **params)
 
 
