@@ -59,7 +59,7 @@ def record(cell: Any, seed: int, budget: float) -> list[list[tuple[float, float]
     import numpy as np
     from sklearn.model_selection import cross_validate
 
-    from hpmagic import Options, create_study, tune
+    from hpmagic import Options, create_study
 
     X, y = cell.data()
     splits = list(time_to_good.splitter(cell).split(X, y))
@@ -76,10 +76,7 @@ def record(cell: Any, seed: int, budget: float) -> list[list[tuple[float, float]
         return np.array(scores)
 
     text = time_to_good.hpmagic_cell(cell).replace("tune.cross_val_score", "scored")
-    namespace = {
-        "tune": tune, "scored": scored, "X": X, "y": y, "CV": None, "error": cell.error,
-        "make": lambda **p: time_to_good.estimator(cell, p),
-    }  # fmt: skip
+    namespace = {**time_to_good.cell_namespace(cell, X, y), "scored": scored}
     start = time.process_time()
 
     class Budget:
@@ -123,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     cells = time_to_good.cells(args.quick)
     if not args.quick:
         cells["gbr"] = held_out()
-    if args.cells:
-        cells = {key: cell for key, cell in cells.items() if key in args.cells.split(",")}
+    cells = time_to_good.only(cells, args.cells)
     seeds = range(args.seeds or (1 if args.quick else 2))
     budget = args.budget or (2.0 if args.quick else 60.0)
     common.print_header(

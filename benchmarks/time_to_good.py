@@ -193,9 +193,24 @@ def hpmagic_cell(cell: Cell) -> str:
     return f"scores = tune.cross_val_score(make({args}), X, y, cv=CV, scoring={cell.scoring!r})\nerror(scores.mean())"
 
 
+def cell_namespace(cell: Cell, X: Any, y: Any) -> dict[str, Any]:
+    """What the text of :func:`hpmagic_cell` reads: the data, the splitter, the error, the estimator."""
+    from hpmagic import tune
+
+    return {
+        "tune": tune, "X": X, "y": y, "CV": splitter(cell), "error": cell.error,
+        "make": lambda **p: estimator(cell, p),
+    }  # fmt: skip
+
+
+def only(chosen: dict[str, Cell], keys: str | None) -> dict[str, Cell]:
+    """The cells named in ``keys`` (comma-separated), all when None."""
+    return {k: v for k, v in chosen.items() if k in keys.split(",")} if keys else chosen
+
+
 def run_hpmagic(cell: Cell, X: Any, y: Any, seed: int, prune: str, pruned: str = "worst") -> Run:
     """hpmagic's default search; ``pruned``: how pruned trials are told to it (SearchSettings.pruned)."""
-    from hpmagic import Options, create_study, tune
+    from hpmagic import Options, create_study
     from hpmagic.search.searcher import SearchSettings
 
     run, start, wall = Run(), time.process_time(), time.perf_counter()
@@ -205,7 +220,7 @@ def run_hpmagic(cell: Cell, X: Any, y: Any, seed: int, prune: str, pruned: str =
 
         def trial_ended(self, study: Any, trial: Any) -> None:
             now = time.process_time() - start
-            took, Clock.last = now - Clock.last, now
+            took, self.last = now - self.last, now
             run.trials += 1
             ran = trial.extras.get("cv_folds", "5/5")
             run.folds += int(str(ran).split("/")[0])
@@ -217,13 +232,12 @@ def run_hpmagic(cell: Cell, X: Any, y: Any, seed: int, prune: str, pruned: str =
             if now > cell.budget:
                 study.stop()
 
-    namespace = {
-        "tune": tune, "X": X, "y": y, "CV": splitter(cell), "error": cell.error,
-        "make": lambda **p: estimator(cell, p),
-    }  # fmt: skip
     settings = SearchSettings(pruned=pruned)
     study = create_study(
-        hpmagic_cell(cell), namespace, Options(seed=seed, prune=prune), search_settings=settings
+        hpmagic_cell(cell),
+        cell_namespace(cell, X, y),
+        Options(seed=seed, prune=prune),
+        search_settings=settings,
     )
     study.subscribe(Clock())
     study.run(100_000).wait()
@@ -500,9 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"names among {'; '.join(ALL_METHODS)}, separated by commas (default: the first five)",
     )
     args = parser.parse_args(argv)
-    chosen = cells(args.quick)
-    if args.cells:
-        chosen = {k: v for k, v in chosen.items() if k in args.cells.split(",")}
+    chosen = only(cells(args.quick), args.cells)
     seeds = list(range(args.first_seed, args.first_seed + (args.seeds or (1 if args.quick else 10))))
     methods = chosen_methods(args.methods) if args.methods else list(METHODS)
     unknown = [m for m in methods if m not in ALL_METHODS]
