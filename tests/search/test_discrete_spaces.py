@@ -20,12 +20,37 @@ def _loss(a: str, b: int) -> float:
     return {"x": 0.3, "y": 0.1, "z": 0.5, "w": 0.7}[a] + abs(b - 3) * 0.05
 
 
+@pytest.mark.parametrize("algo", ["tpe", "rand", "anneal"])
 @pytest.mark.parametrize("seed", range(5))
-def test_a_discrete_space_of_20_points_gets_20_distinct_configurations_in_20_trials(seed: int) -> None:
-    study = create_study(GRID_20, {"f": _loss, "tune": tune}, Options(store=None, seed=seed))
+def test_a_discrete_space_of_20_points_gets_20_distinct_configurations_in_20_trials(
+    seed: int, algo: str
+) -> None:
+    study = create_study(GRID_20, {"f": _loss, "tune": tune}, Options(store=None, seed=seed, algo=algo))
     study.run(20).wait()
     seen = {(t.params["a"], t.params["b"]) for t in study.trials}
     assert len(study.trials) == 20 and len(seen) == 20
+
+
+@pytest.mark.parametrize("algo", ["rand", "anneal"])
+def test_rand_and_anneal_avoid_a_point_from_an_earlier_run_and_repeat_only_when_all_were_tried(
+    algo: str,
+) -> None:
+    space = Space.build(parse("c = tune.choice([1, 2, 3])\nd = tune.choice(['p', 'q'])\n0"), {})
+    search = make_searcher(
+        algo, space, np.random.default_rng(3), history=[(-1, {"c": 0, "d": 0}, 1.0, False)]
+    )
+    first = [search.ask(n) for n in range(5)]
+    keys = {tuple(sorted(r.items())) for r in first}
+    assert len(keys) == 5 and (("c", 0), ("d", 0)) not in keys  # the five others, the told one last
+    assert search.ask(5) in [{"c": c, "d": d} for c in range(3) for d in range(2)]  # all tried: a repeat
+
+
+def test_random_search_on_a_continuous_space_draws_straight_from_the_prior() -> None:
+    space = Space.build(parse("x = tune.uniform(0, 1)\ny = tune.loguniform(1e-3, 1)\n0"), {})
+    search = make_searcher("rand", space, np.random.default_rng(7))
+    seeds = np.random.default_rng(7).integers(2**31 - 1, size=30)
+    points = [search.ask(n) for n in range(30)]
+    assert points == [search._prior(np.random.default_rng(int(s))) for s in seeds]  # no redraw, no other draw
 
 
 def test_parallel_asks_never_hand_out_a_running_point_again() -> None:
