@@ -15,7 +15,7 @@ value after 10 and 20 of its own trials.
   the same data); the unrelated source is the first half with its pixels scaled by 1/16,
   where the best gamma is 256 times larger.
 
-    python benchmarks/warm_start.py [--quick]
+    python benchmarks/warm_start.py [--quick] [--seeds 30 --first-seed 10]
 """
 
 from __future__ import annotations
@@ -142,9 +142,16 @@ def rows_of(problem: str, runs: dict[str, list[list[float]]], budgets: Sequence[
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    quick = common.get_flag(argv, "--quick")
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Levy only, 3 seeds")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds (default 10; quick: 3)")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed, first-seed + 1, ...")
+    args = parser.parse_args(argv)
+    quick = args.quick
     problems = ("levy",) if quick else ("levy", "svc")
-    seeds = range(3) if quick else range(10)
+    seeds = range(args.first_seed, args.first_seed + (args.seeds or (3 if quick else 10)))
     common.print_header(
         "--warm-start",
         "the target study cold, warm-started from a related source study, and from an unrelated one",

@@ -10,8 +10,9 @@ import pytest
 
 from hpmagic import Options, create_study
 from hpmagic.core.options import OptionsError
+from hpmagic.core.trials import Trial
 from hpmagic.run.report import text_summary, warm_line
-from hpmagic.run.warmsearch import PAIRS, distances
+from hpmagic.run.warmsearch import PAIRS, calibrated, distances
 
 CELL = "x = tune.uniform(0, 10)\nkind = tune.choice(['a', 'b'])\n(x - TARGET) ** 2 + (kind == 'b')"
 
@@ -188,3 +189,26 @@ def test_distances_count_other_options_and_dimensions_active_in_one_point_only()
     got = distances(space, [svc, plain], [svc, far, plain])
     assert got[0].tolist() == pytest.approx([0.0, 0.25 + 0.25, 1.0 + 1.0])  # C: half the log range
     assert got[1].tolist() == pytest.approx([2.0, 2.0 + 0.25, 0.0])
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_placed_source_values_never_tie_and_rank_behind_what_the_study_measured(direction):
+    # a tie is a plateau to the search, which then draws its good trials among the tied ones;
+    # copies of one measured value are no plateau, and drawing among them lost on every cell
+    sign = 1.0 if direction == "minimize" else -1.0
+    space = create_study("x = tune.uniform(0, 10)\nx", {}, Options()).search_space
+
+    def trial(number, x, loss):
+        return Trial(number, {"x": x}, sign * loss, "complete", 0.0, raw={"x": x})
+
+    own = [trial(0, 5.0, 1.0), trial(1, 9.9, 4.0)]
+    # three source trials near the own trial at x = 5 (all take its value), the best far off
+    warm = [trial(-4, 5.2, 0.3), trial(-3, 4.9, 0.2), trial(-2, 5.1, 0.4), trial(-1, 0.0, 0.1)]
+    placed = [sign * t.value for t in calibrated(space, warm, own, sign)]
+    measured = [sign * t.value for t in own]
+    assert len(set(placed + measured)) == 6  # no two equal
+    # the source's best goes to the own best (1.0), just behind it; the copies of 1.0 follow in
+    # the source's order (0.2, 0.3, 0.4), and all stay below the next measured value
+    order = sorted(range(4), key=lambda i: placed[i])
+    assert order == [3, 1, 0, 2]
+    assert all(1.0 < v < 1.0 + 1.5 for v in placed)
