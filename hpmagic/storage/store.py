@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: how long one attempt waits for another writer's lock; short, so a long lock is retried
 BUSY_TIMEOUT_S = 0.5
 #: how long a write keeps retrying a locked file (with backoff) before the study goes on in memory
@@ -117,8 +117,18 @@ def _schema_v3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE trials ADD COLUMN objective_values TEXT")
 
 
+def _schema_v4(db: sqlite3.Connection) -> None:
+    """With ``--algo auto``, which search proposed each trial ("gp" or "tpe"; NULL otherwise)."""
+    db.execute("ALTER TABLE trials ADD COLUMN algo TEXT")
+
+
 #: MIGRATIONS[v] brings a file at schema version v to v + 1 (version 0: a new file)
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _schema_v1, 1: _schema_v2, 2: _schema_v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _schema_v1,
+    1: _schema_v2,
+    2: _schema_v3,
+    3: _schema_v4,
+}
 
 
 @dataclass
@@ -388,8 +398,8 @@ class Store:
         value, value_text = _value_columns(trial.value)
         db.execute(
             """INSERT INTO trials (study, number, params, raw, value, state, duration, error, output,
-                   extras, started, ended, reports, value_text, objective_values)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   extras, started, ended, reports, value_text, objective_values, algo)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 name,
                 number,
@@ -406,6 +416,7 @@ class Store:
                 _dumps([list(r) for r in trial.reports]),
                 value_text,
                 _dumps(trial.values) if getattr(trial, "values", None) else None,
+                getattr(trial, "algo", "") or None,
             ),
         )
         db.execute("UPDATE studies SET updated = ? WHERE name = ?", (time.time(), name))
@@ -481,7 +492,7 @@ class Store:
                 space = _space_or_none(stored.cell_space) if stored is not None else None
             rows = self._db.execute(
                 """SELECT number, params, raw, value, state, duration, error, output, extras,
-                          started, ended, reports, value_text, objective_values
+                          started, ended, reports, value_text, objective_values, algo
                    FROM trials WHERE study = ? ORDER BY number""",
                 (name,),
             ).fetchall()
@@ -500,6 +511,7 @@ class Store:
                 started=r[9] or 0.0,
                 ended=r[10] or 0.0,
                 values=_loads(r[13]) if r[13] else {},
+                algo=r[14] or "",
             )
             for r in rows
         ]

@@ -467,7 +467,8 @@ def test_a_schema_1_file_is_migrated_with_choices_as_their_options(tmp_path):
         )
     db.close()
     store = Store(path)
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
+    assert all(t.algo == "" for t in store.trials("exp"))  # written before the column
     assert {t.number: t.params["kind"] for t in store.trials("exp")} == {0: "a", 1: "c", 2: "b", 3: "c"}
     store.close()
     ns: dict = {}
@@ -539,3 +540,17 @@ def test_opening_a_current_store_to_read_does_not_wait_behind_a_writer(tmp_path)
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_which_search_proposed_each_trial_is_kept_in_the_file(tmp_path):
+    """With --algo auto every trial says which search proposed it; a reopened study says the same."""
+    path = str(tmp_path / "auto.db")
+    cell = "x = tune.uniform(-5, 5)\ny = tune.uniform(-5, 5)\n(x - 1) ** 2 + (y + 2) ** 2"
+    study = create_study(cell, {}, Options(store=path, name="auto", algo="auto", seed=0)).run(14).wait()
+    proposed = {t.number: t.algo for t in study.trials}
+    assert set(proposed.values()) <= {"gp", "tpe"} and "" not in proposed.values()
+    store = Store(path)
+    assert {t.number: t.algo for t in store.trials("auto")} == proposed
+    store.close()
+    again = create_study(cell, {}, Options(store=path, name="auto", algo="auto", seed=0))
+    assert {t.number: t.algo for t in again.trials} == proposed
