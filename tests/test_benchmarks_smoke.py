@@ -303,8 +303,12 @@ def test_fold_replay_saves_time_and_counts_what_it_lost(capsys: pytest.CaptureFi
         [(0.08, 1.0), (0.10, 1.0), (0.09, 1.0), (0.07, 1.0), (0.08, 1.0)],
     ]
     assert fold_replay.replay(trials, 0.9) == (pytest.approx(4 / 15), 1, 0)
+    for name, pruner in fold_replay.rules(trials).items():  # every rule stops the hopeless trial 1
+        assert fold_replay.replay(trials, pruner)[1:] == (1, 0), name
     assert fold_replay.main(["--quick"]) == 0
     assert "| svc seed 0 |" in capsys.readouterr().out
+    assert fold_replay.main(["--quick", "--rules"]) == 0
+    assert "ends worse on these folds" in capsys.readouterr().out
 
 
 def test_time_to_good_methods_are_named_though_names_hold_commas() -> None:
