@@ -141,8 +141,9 @@ class FoldsPruner:
 
     def _standard_error(self, variance: float, k: int, n: int) -> float:
         """Of the trial's mean difference after ``k`` of ``n`` folds: the test asks whether the trial is
-        worse than the best, not only on these ``n`` folds (which would shrink it by (n - k) / n and,
-        replayed, stopped would-be bests on the held-out cell; ``benchmarks/fold_replay.py --rules``)."""
+        worse than the best, not only on these ``n`` folds (which would shrink its variance by
+        (n - k) / n and, replayed, stopped would-be bests on a held-out cell;
+        ``benchmarks/fold_replay.py --rules``)."""
         return math.sqrt(variance / k)
 
     def _confidence(self, number: int, full: dict[int, list[float]]) -> float:
