@@ -146,13 +146,13 @@ def replay(trials: list[list[tuple[float, float]]], confidence: float | Any) -> 
     return saved / total if total else 0.0, stopped, lost
 
 
-def bands(trials: list[list[tuple[float, float]]], floor: float = 0.0) -> str:
-    """Shares of the CPU time spent in trials that ended good (within 1 % of the best trial's error,
-    or ``floor``, as ``time_to_good`` counts), within 5 %, and further behind."""
+def bands(trials: list[list[tuple[float, float]]], cell: Any) -> str:
+    """Shares of the CPU time spent in trials that ended good (as ``time_to_good`` counts, from the
+    best trial's error), within 5 %, and further behind."""
     means = [sum(e for e, _ in folds) / len(folds) for folds in trials]
     costs = [sum(s for _, s in folds) for folds in trials]
     best, total = min(means, default=0.0), sum(costs) or 1.0
-    edges = [best + max(share * abs(best), floor) for share in (0.01, 0.05)]
+    edges = [cell.good(best, share) for share in (0.01, 0.05)]
     kind = [0 if m <= edges[0] else 1 if m <= edges[1] else 2 for m in means]
     return " · ".join(f"{sum(c for k, c in zip(kind, costs) if k == i) / total:.0%}" for i in range(3))
 
@@ -189,9 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             for pruner in pruners:
                 share, stopped, lost = replay(trials, pruner)
                 cells_out.append(f"{share:.0%} · {stopped} · {lost}")
-            rows.append(
-                [f"{cell.key} seed {seed}", str(len(trials)), bands(trials, cell.tolerance_floor), *cells_out]
-            )
+            rows.append([f"{cell.key} seed {seed}", str(len(trials)), bands(trials, cell), *cells_out])
     common.print_table(
         [
             "search",

@@ -64,6 +64,11 @@ class Cell:
     tolerance_floor: float = 0.0  # one sample's worth for an error rate (1 % more: folds differ in size)
     halving_candidates: int = 60
 
+    def good(self, best: float, share: float = 0.01) -> float:
+        """The worst error that counts as good when ``best`` is the best known: within ``share`` of it
+        (relative), or within the tolerance floor (one sample of an error rate), whichever is wider."""
+        return best + max(share * abs(best), self.tolerance_floor)
+
 
 def _hgb_data(rows: int) -> Callable[[], tuple[Any, Any]]:
     def data() -> tuple[Any, Any]:
@@ -417,7 +422,7 @@ def report(cell: Cell, runs: dict[str, list[Run]], best: float | None = None) ->
     """Print the cell's table (``best``: the best error known, else this run's); each method's median
     time to good."""
     best = min(r.best() for rs in runs.values() for r in rs) if best is None else best
-    target = best + max(0.01 * abs(best), cell.tolerance_floor)
+    target = cell.good(best)
     medians: dict[str, float] = {}
     rows = []
     base = None
